@@ -17,7 +17,7 @@ export {
   getPropertyBytes, getPropertyString, setProperty,
   getSharedData as get_shared_data, setSharedData as set_shared_data,
   setTickPeriodMilliseconds, getCurrentTimeNanoseconds, getMonotonicTimeNanoseconds, getProxyTimeNanoseconds,
-  randomFill, getEnvironment, getEnv, getArgsCount, writeFd, callForeignFunction,
+  randomFill, getEnvironment, getEnv, getArgsCount, getArgs, writeFd, callForeignFunction,
   httpCall, grpcCall, grpcStream, grpcSend, grpcCancel, grpcClose,
 } from "./sdk/hostcalls";
 export * from "./sdk/shared";

@@ -286,6 +286,16 @@ export function randomFill(buf: ArrayBuffer): bool {
   return imp.wasi_random_get(changetype<usize>(buf), buf.byteLength) == 0;
 }
 
+/** Reads `count` NUL-terminated strings whose pointers the host wrote at `ptrs`, all inside buf[0, size). */
+function readCStrings(ptrs: usize, count: u32, buf: usize, size: u32, out: string[]): void {
+  const end = buf + <usize>size;
+  for (let i: u32 = 0; i < count; i++) {
+    const p = <usize>load<u32>(ptrs + <usize>i * 4);
+    if (p < buf || p >= end) continue; // a host bug must not make us read outside the buffer
+    out.push(String.UTF8.decodeUnsafe(p, end - p, true));
+  }
+}
+
 /** Environment variables given to the VM (Envoy vm_config.environment_variables), as NAME=value. */
 export function getEnvironment(): string[] {
   const out = new Array<string>();
@@ -298,9 +308,7 @@ export function getEnvironment(): string[] {
   const ptrs = heap.alloc(<usize>count * 4);
   const buf = heap.alloc(size == 0 ? 1 : size);
   if (imp.wasi_environ_get(ptrs, buf) == 0) {
-    for (let i: u32 = 0; i < count; i++) {
-      out.push(String.UTF8.decodeUnsafe(load<u32>(ptrs + i * 4), <usize>size, true));
-    }
+    readCStrings(ptrs, count, buf, size, out);
   }
   heap.free(ptrs);
   heap.free(buf);
@@ -323,6 +331,25 @@ export function getArgsCount(): u32 {
   store<u32>(OUT_LEN, 0);
   imp.wasi_args_sizes_get(OUT_PTR, OUT_LEN);
   return load<u32>(OUT_PTR);
+}
+
+/** Command-line arguments (WASI args_get; Envoy passes none). */
+export function getArgs(): string[] {
+  const out = new Array<string>();
+  store<u32>(OUT_PTR, 0);
+  store<u32>(OUT_LEN, 0);
+  if (imp.wasi_args_sizes_get(OUT_PTR, OUT_LEN) != 0) return out;
+  const count = load<u32>(OUT_PTR);
+  const size = load<u32>(OUT_LEN);
+  if (count == 0) return out;
+  const ptrs = heap.alloc(<usize>count * 4);
+  const buf = heap.alloc(size == 0 ? 1 : size);
+  if (imp.wasi_args_get(ptrs, buf) == 0) {
+    readCStrings(ptrs, count, buf, size, out);
+  }
+  heap.free(ptrs);
+  heap.free(buf);
+  return out;
 }
 
 /** Writes to the host's stdout (INFO log) or stderr (ERROR log) through WASI fd_write. */

@@ -1,0 +1,139 @@
+// The ABI manifest test: every compiled module's imports and exports, with wasm signatures, checked
+// against the proxy-wasm ABI 0.2.1 table (test/sdk/abi.ts). Envoy refuses to load a module that
+// imports anything it did not register, and silently ignores a misspelt callback export, so both
+// directions matter. A fixture that calls every SDK wrapper proves the SDK reaches all 47 imports.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  ABI_IMPORTS, ABI_EXPORTS, REQUIRED_EXPORTS, NOT_EXPORTED_BY_DESIGN, FORBIDDEN_IMPORTS, importKey, sigText,
+} from "./abi.js";
+import { readManifest, type Manifest } from "./wasm-manifest.js";
+// @ts-ignore: plain ESM build script without type declarations
+import { RELEASE_FLAGS } from "../../scripts/build.mjs";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const buildDir = join(root, "build");
+const importTable = new Map(ABI_IMPORTS.map((i) => [importKey(i), i]));
+const exportTable = new Map(ABI_EXPORTS.map((e) => [e.name, e]));
+
+/** Problems with a module's manifest, as readable lines (empty = conforms). */
+function check(m: Manifest): string[] {
+  const problems: string[] = [];
+  for (const i of m.imports) {
+    const key = importKey(i);
+    if (FORBIDDEN_IMPORTS.has(i.name)) { problems.push(`imports ${key}, which Envoy does not register under ABI 0.2.x`); continue; }
+    const want = importTable.get(key);
+    if (!want) problems.push(`imports ${key} ${sigText(i)}, which is not in ABI 0.2.1`);
+    else if (sigText(i) !== sigText(want)) problems.push(`imports ${key} as ${sigText(i)}; the ABI says ${sigText(want)}`);
+  }
+  for (const o of m.otherImports) problems.push(`imports a ${o.kind} ${o.module}.${o.name}; the host provides functions only`);
+  const exports = new Map(m.exports.map((e) => [e.name, e]));
+  for (const want of REQUIRED_EXPORTS) {
+    const got = exports.get(want.name);
+    if (!got) problems.push(`does not export ${want.name}`);
+    else if (got.kind !== "function" || sigText(got as any) !== sigText(want)) {
+      problems.push(`exports ${want.name} as ${got.kind} ${got.kind === "function" ? sigText(got as any) : ""}; the ABI says ${sigText(want)}`);
+    }
+  }
+  const mem = exports.get("memory");
+  if (!mem || mem.kind !== "memory") problems.push("does not export its memory as `memory`");
+  for (const e of m.exports) {
+    const want = exportTable.get(e.name);
+    if (want && e.kind === "function" && sigText(e as any) !== sigText(want)) {
+      if (!REQUIRED_EXPORTS.includes(want)) problems.push(`exports ${e.name} as ${sigText(e as any)}; the ABI says ${sigText(want)}`);
+    }
+    // A misspelt or invented callback is never called by the host: catch it here.
+    if (e.name.startsWith("proxy_") && !want) problems.push(`exports ${e.name}, which is not an ABI 0.2.1 function`);
+  }
+  return problems;
+}
+
+function manifestOf(file: string): Manifest {
+  const bytes = readFileSync(file);
+  const m = readManifest(bytes);
+  // Cross-check the section parser against the engine's own view of the module.
+  const mod = new WebAssembly.Module(bytes);
+  assert.deepEqual(
+    m.imports.map(importKey).concat(m.otherImports.map(importKey)).sort(),
+    WebAssembly.Module.imports(mod).map(importKey).sort(), `${file}: import parser disagrees with V8`);
+  assert.deepEqual(m.exports.map((e) => e.name).sort(), WebAssembly.Module.exports(mod).map((e) => e.name).sort());
+  return m;
+}
+
+test("the ABI 0.2.1 table lists 47 imports and 31 exports, each once", () => {
+  assert.equal(ABI_IMPORTS.length, 47);
+  assert.equal(new Set(ABI_IMPORTS.map(importKey)).size, 47);
+  assert.equal(ABI_EXPORTS.length, 31);
+  assert.equal(new Set(ABI_EXPORTS.map((e) => e.name)).size, 31);
+  // `main` and `_start` are the only ABI exports the SDK leaves out, by design: it exports `_initialize`
+  // (WASI reactor), so the host never calls `_start`, and `main` is optional.
+  assert.deepEqual([...NOT_EXPORTED_BY_DESIGN].sort(), ["_start", "main"]);
+  assert.equal(REQUIRED_EXPORTS.length, 29);
+  for (const i of ABI_IMPORTS) assert.ok(!FORBIDDEN_IMPORTS.has(i.name), i.name);
+});
+
+test("the checker catches a wrong signature, a forbidden import, a missing export and a misspelt callback", () => {
+  const good = manifestOf(join(buildDir, modules()[0]));
+  assert.deepEqual(check(good), []);
+  const bad: Manifest = structuredClone(good);
+  bad.imports.push({ module: "env", name: "proxy_clear_route_cache", params: [], results: ["i32"] });
+  bad.imports.push({ module: "env", name: "proxy_record_metric", params: ["i32", "i32"], results: ["i32"] });
+  bad.exports = bad.exports.filter((e) => e.name !== "proxy_on_memory_allocate");
+  bad.exports.push({ name: "proxy_on_grpc_trailing_metadata", kind: "function", params: ["i32", "i32", "i32"], results: [] });
+  const problems = check(bad).join("\n");
+  assert.match(problems, /proxy_clear_route_cache, which Envoy does not register/);
+  assert.match(problems, /proxy_record_metric as \(i32, i32\) -> \(i32\); the ABI says \(i32, i64\) -> \(i32\)/);
+  assert.match(problems, /does not export proxy_on_memory_allocate/);
+  assert.match(problems, /proxy_on_grpc_trailing_metadata, which is not an ABI 0.2.1 function/);
+});
+
+function modules(): string[] {
+  const list = existsSync(buildDir) ? readdirSync(buildDir).filter((f) => f.endsWith(".wasm")).sort() : [];
+  assert.ok(list.length > 0, "no build/*.wasm: run `npm run build` first");
+  return list;
+}
+
+for (const file of modules()) {
+  test(`build/${file} imports only ABI 0.2.1 functions with exact signatures and exports every callback`, () => {
+    const m = manifestOf(join(buildDir, file));
+    assert.deepEqual(check(m), [], `build/${file}:\n  ${check(m).join("\n  ")}`);
+    assert.ok(m.exports.some((e) => e.name === "_initialize"), "exports _initialize");
+    assert.ok(!m.exports.some((e) => e.name === "_start"), "no _start: the host would call it instead of _initialize");
+  });
+}
+
+/** Compiles the all-imports fixture with the release flags and returns its manifest. */
+function compileFixture(): Manifest {
+  const dir = mkdtempSync(join(tmpdir(), "pwas-manifest-"));
+  try {
+    const out = join(dir, "all-imports.wasm");
+    const entry = relative(root, fileURLToPath(new URL("./fixtures/all-imports.ts", import.meta.url)));
+    const r = spawnSync(join(root, "node_modules/.bin/asc"), [entry, "-o", out, ...RELEASE_FLAGS], { cwd: root, encoding: "utf8" });
+    assert.equal(r.status, 0, `asc failed:\n${r.stderr}`);
+    return manifestOf(out);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function assertAllImports(m: Manifest, what: string) {
+  assert.deepEqual(check(m), [], `${what}:\n  ${check(m).join("\n  ")}`);
+  const got = m.imports.map(importKey).sort();
+  const want = ABI_IMPORTS.map(importKey).sort();
+  assert.deepEqual(got, want, `${what} should import exactly the 47 ABI functions; missing: ${
+    want.filter((k) => !got.includes(k)).join(", ") || "none"}`);
+}
+
+test("the SDK reaches all 47 host imports: a module calling every wrapper imports exactly the ABI list", () => {
+  assertAllImports(compileFixture(), "test/sdk/fixtures/all-imports.ts");
+});
+
+// The test host's example that drives every host function at run time, once it is built.
+for (const file of existsSync(join(buildDir, "abi-probe.wasm")) ? ["abi-probe.wasm"] : []) {
+  test(`build/${file} imports exactly the 47 ABI functions`, () => assertAllImports(manifestOf(join(buildDir, file)), file));
+}
