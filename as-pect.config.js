@@ -22,6 +22,7 @@ export default {
     };
     const host = {
       proxy_get_log_level: (ret) => { mem().setUint32(ret, 2, true); return 0; },
+      random_get: (ptr, len) => { crypto.getRandomValues(new Uint8Array(mem().buffer, ptr, len)); return 0; },
       proxy_get_shared_data: (kp, kl, rp, rl, rc) => {
         const k = Buffer.from(bytes(kp, kl)).toString();
         if (!shared.has(k)) return 1;

@@ -52,3 +52,132 @@ describe("parseConfig", () => {
 });
 
 import { ConfigArray as ConfigArrayAlias, ConfigObject as ConfigObjectAlias } from "../sdk/config";
+
+import { JsonString, JsonArray, JsonBool, jsonQuote } from "../sdk/json";
+
+function str(text: string): string {
+  const v = parseJson(text);
+  expect(v).not.toBeNull();
+  expect((<JsonValueAlias>v).kind).toBe(JsonKind.String);
+  return (<JsonString>v).value;
+}
+function num(text: string): JsonNumber {
+  const v = parseJson(text);
+  expect(v).not.toBeNull();
+  expect((<JsonValueAlias>v).kind).toBe(JsonKind.Number);
+  return <JsonNumber>v;
+}
+function nest(n: i32): string { return "[".repeat(n) + "]".repeat(n); }
+
+describe("parseJson: strings and escapes", () => {
+  it("decodes every simple escape", () => {
+    expect(str('"a\\"b\\\\c\\/d\\be\\ff\\ng\\rh\\ti"')).toBe("a\"b\\c/d\be\ff\ng\rh\ti");
+  });
+  it("decodes \\u escapes, including surrogate pairs", () => {
+    expect(str('"caf\\u00e9"')).toBe("café");
+    expect(str('"\\u00E9"')).toBe("é");
+    expect(str('"\\ud83d\\ude00"')).toBe("😀");
+    expect(str('"\\u0000"').length).toBe(1);
+  });
+  it("keeps raw non-ASCII text", () => {
+    expect(str('"日本語 ✓"')).toBe("日本語 ✓");
+  });
+  it("refuses bad escapes and unescaped control characters with a reason and offset", () => {
+    expect(parseJson('"\\u12g4"')).toBeNull();
+    expect(jsonError).toBe("invalid \\u escape at offset 2");
+    expect(parseJson('"\\u12"')).toBeNull(); // the string ends inside the escape
+    expect(jsonError).toBe("unterminated string at offset 2");
+    expect(parseJson('"\\q"')).toBeNull();
+    expect(jsonError).toBe("invalid escape at offset 2");
+    expect(parseJson('"a\nb"')).toBeNull();
+    expect(jsonError).toBe("control character in string at offset 2");
+    expect(parseJson('"abc')).toBeNull();
+    expect(jsonError).toBe("unterminated string at offset 4");
+    expect(parseJson('"abc\\')).toBeNull();
+    expect(jsonError).toBe("unterminated string at offset 5");
+  });
+  it("quotes strings back so they re-parse to the same text", () => {
+    const s = "a\"b\\c\nd\te\x01";
+    expect(jsonQuote(s)).toBe('"a\\"b\\\\c\\nd\\te\\u0001"');
+    expect(str(jsonQuote(s))).toBe(s);
+  });
+});
+
+describe("parseJson: numbers", () => {
+  it("parses integers, fractions and exponents, and knows which are integers", () => {
+    expect(num("0").value).toBe(0.0);
+    expect(num("-0").value).toBe(-0.0);
+    expect(num("42").isInteger).toBe(true);
+    expect(num("-17").value).toBe(-17.0);
+    expect(num("1.5").value).toBe(1.5);
+    expect(num("1.5").isInteger).toBe(false);
+    expect(num("1e3").value).toBe(1000.0);
+    expect(num("1e3").isInteger).toBe(false);
+    expect(num("2.5E-2").value).toBe(0.025);
+    expect(num("1e+2").value).toBe(100.0);
+    expect(num("9007199254740993").value).toBe(9007199254740992.0);
+  });
+  it("refuses malformed numbers", () => {
+    const bad = ["-", "1.", ".5", "1e", "1e+", "01", "-01", "+1", "0x10", "1.2.3", "NaN", "Infinity"];
+    for (let i = 0; i < bad.length; i++) {
+      expect(parseJson(bad[i])).toBeNull(bad[i]);
+      expect(jsonError.length).toBeGreaterThan(0);
+    }
+    parseJson("01");
+    expect(jsonError).toBe("leading zero in number at offset 2");
+  });
+});
+
+describe("parseJson: structure", () => {
+  it("parses literals, empty containers and whitespace", () => {
+    expect((<JsonBool>parseJson(" true ")).value).toBe(true);
+    expect((<JsonBool>parseJson("false")).value).toBe(false);
+    expect((<JsonValueAlias>parseJson("null")).isNull()).toBe(true);
+    expect((<JsonArray>parseJson("[ ]")).items.length).toBe(0);
+    expect((<JsonObject>parseJson("\t{\r\n}\n")).keys.length).toBe(0);
+  });
+  it("keeps key order and lets a repeated key's last value win", () => {
+    const o = <JsonObject>parseJson('{"b": 1, "a": 2, "b": 3}');
+    expect(o.keys.length).toBe(2);
+    expect(o.keys[0]).toBe("b");
+    expect((<JsonNumber>o.get("b")).value).toBe(3.0);
+    expect(o.get("missing")).toBeNull();
+  });
+  it("accepts nesting up to 64 levels and refuses deeper, without exhausting the stack", () => {
+    expect(parseJson(nest(65))).not.toBeNull();
+    expect(parseJson(nest(66))).toBeNull();
+    expect(jsonError).toBe("nesting deeper than 64 at offset 65");
+    expect(parseJson("[".repeat(100000))).toBeNull();
+    expect(jsonError).toBe("nesting deeper than 64 at offset 65");
+  });
+  it("refuses trailing garbage, trailing commas, bad literals and missing separators", () => {
+    expect(parseJson("{} x")).toBeNull();
+    expect(jsonError).toBe("unexpected trailing characters at offset 3");
+    expect(parseJson("[1,]")).toBeNull();
+    expect(jsonError).toBe("unexpected character ']' at offset 3");
+    expect(parseJson('{"a":1,}')).toBeNull();
+    expect(jsonError).toBe("expected a string key at offset 7");
+    expect(parseJson("tru")).toBeNull();
+    expect(jsonError).toBe("invalid literal at offset 0");
+    expect(parseJson('{"a" 1}')).toBeNull();
+    expect(jsonError).toBe("expected ':' at offset 5");
+    expect(parseJson("[1 2]")).toBeNull();
+    expect(jsonError).toBe("expected ',' or ']' at offset 3");
+    expect(parseJson('{"a":1 "b":2}')).toBeNull();
+    expect(jsonError).toBe("expected ',' or '}' at offset 7");
+    expect(parseJson("")).toBeNull();
+    expect(jsonError).toBe("unexpected end of input at offset 0");
+    expect(parseJson("[1")).toBeNull();
+    expect(jsonError).toBe("unterminated array at offset 2");
+    expect(parseJson('{"a":1')).toBeNull();
+    expect(jsonError).toBe("unterminated object at offset 6");
+  });
+  it("clears jsonError after a successful parse", () => {
+    parseJson("[");
+    expect(jsonError.length).toBeGreaterThan(0);
+    parseJson("[]");
+    expect(jsonError).toBe("");
+  });
+});
+
+import { JsonValue as JsonValueAlias } from "../sdk/json";

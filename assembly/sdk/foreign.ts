@@ -20,7 +20,12 @@ export enum FilterStateLifeSpan { FilterChain = 0, DownstreamRequest = 1, Downst
  * logs as %FILTER_STATE(key:PLAIN)%. `key` must name a filter-state object factory known to Envoy.
  */
 export function setEnvoyFilterState(key: string, value: string, span: FilterStateLifeSpan = FilterStateLifeSpan.DownstreamRequest): u32 {
-  // SetEnvoyFilterStateArguments { string path = 1; string value = 2; LifeSpan span = 3; }
+  callForeignFunction("set_envoy_filter_state", encodeFilterStateArgs(key, value, span));
+  return lastStatus();
+}
+
+/** The protobuf SetEnvoyFilterStateArguments { string path = 1; string value = 2; LifeSpan span = 3; }. */
+export function encodeFilterStateArgs(key: string, value: string, span: FilterStateLifeSpan): ArrayBuffer {
   const k = String.UTF8.encode(key);
   const v = String.UTF8.encode(value);
   const size = 1 + varintSize(k.byteLength) + k.byteLength + 1 + varintSize(v.byteLength) + v.byteLength + 2;
@@ -29,8 +34,7 @@ export function setEnvoyFilterState(key: string, value: string, span: FilterStat
   p = putField(p, 0x0a, k);
   p = putField(p, 0x12, v);
   store<u8>(p, 0x18); store<u8>(p + 1, <u8>span);
-  callForeignFunction("set_envoy_filter_state", buf);
-  return lastStatus();
+  return buf;
 }
 
 /** Calls any foreign function by name; null when the host has no such function or it failed. */

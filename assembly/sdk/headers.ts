@@ -44,7 +44,7 @@ export function deserializeHeaders(ptr: usize, len: usize): Headers {
   const result = new Array<HeaderPair>();
   if (len < 4) return result;
   const n = <usize>load<u32>(ptr);
-  if (<usize>4 + n * 8 > len) return result;
+  if (<u64>4 + <u64>n * 8 > <u64>len) return result; // in 64 bits: a huge count must not wrap into "fits"
   let lens = ptr + 4;
   let data = ptr + 4 + n * 8;
   const end = ptr + len;
