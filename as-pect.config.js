@@ -14,8 +14,11 @@ export default {
     let cas = 1;
     const bytes = (ptr, len) => new Uint8Array(mem().buffer, ptr, len).slice();
     const giveBack = (data, retPtr, retLen) => {
-      const alloc = exports.proxy_on_memory_allocate || exports.__new;
-      const p = exports.__pin(exports.__new(data.length, 0));
+      // The SDK frees what the host returns (heap.free): a spec that reads host buffers exports
+      // `allocate as proxy_on_memory_allocate` so they come from the same allocator.
+      const p = exports.proxy_on_memory_allocate
+        ? exports.proxy_on_memory_allocate(data.length)
+        : exports.__pin(exports.__new(data.length, 0));
       new Uint8Array(mem().buffer, p, data.length).set(data);
       mem().setUint32(retPtr, p, true);
       mem().setUint32(retLen, data.length, true);
@@ -45,9 +48,10 @@ export default {
       if (imports[imp.module][imp.name]) continue;
       imports[imp.module][imp.name] = host[imp.name] ?? (() => 0);
     }
-    const instance = instantiate(binary, createImports(imports));
-    exports = instance.exports;
-    return instance;
+    // The loader's instantiate is async: the host stubs need its exports (memory, allocator).
+    const result = await instantiate(binary, createImports(imports));
+    exports = result.exports;
+    return result;
   },
   outputBinary: false,
 };
