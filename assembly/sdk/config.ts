@@ -203,12 +203,14 @@ export function parseDurationMs(s: string): f64 {
   else if (num.endsWith("m")) { num = num.substring(0, num.length - 1); unit = 60000; }
   else if (num.endsWith("h")) { num = num.substring(0, num.length - 1); unit = 3600000; }
   if (num.length == 0) return -1;
-  let dot = false;
+  let dot = false, digits = false;
   for (let i = 0; i < num.length; i++) {
     const c = num.charCodeAt(i);
     if (c == 0x2e && !dot) { dot = true; continue; }
     if (c < 0x30 || c > 0x39) return -1;
+    digits = true;
   }
+  if (!digits) return -1; // "." alone would parse as NaN
   return parseFloat(num) * unit;
 }
 
