@@ -1,0 +1,279 @@
+// Conditions over a request: combinators (all / any / not) and leaves (a source, an operator and its
+// operands). Everything is parsed and checked once at configure time — CIDRs to bytes, lists to sets,
+// numbers pre-parsed — so matching allocates nothing beyond the values the view reads.
+import { ConfigObject, ConfigArray } from "../../sdk/config";
+import { RequestView } from "./request-view";
+import { Source, parseSource } from "./source";
+import { CidrSet } from "./ip";
+import { stickyBucket, percentToBuckets } from "./hash";
+
+export const OPERATORS: string[] = [
+  "equals", "notEquals", "prefix", "suffix", "contains", "in", "present", "absent", "range", "modulo", "percentage", "cidr",
+];
+
+export class Condition {
+  matches(view: RequestView): bool { return false; }
+}
+
+class All extends Condition {
+  constructor(private items: StaticArray<Condition>) { super(); }
+  matches(view: RequestView): bool {
+    const items = this.items;
+    for (let i = 0; i < items.length; i++) if (!unchecked(items[i]).matches(view)) return false;
+    return true;
+  }
+}
+
+class Any extends Condition {
+  constructor(private items: StaticArray<Condition>) { super(); }
+  matches(view: RequestView): bool {
+    const items = this.items;
+    for (let i = 0; i < items.length; i++) if (unchecked(items[i]).matches(view)) return true;
+    return false;
+  }
+}
+
+class Not extends Condition {
+  constructor(private inner: Condition) { super(); }
+  matches(view: RequestView): bool { return !this.inner.matches(view); }
+}
+
+/** A source plus a test of its value. Every operator but `absent` fails on an absent value. */
+export class Leaf extends Condition {
+  constructor(public readonly source: Source) { super(); }
+  matches(view: RequestView): bool { return this.test(view.value(this.source)); }
+  test(v: string | null): bool { return false; }
+}
+
+class Equals extends Leaf {
+  constructor(source: Source, private value: string) { super(source); }
+  test(v: string | null): bool { return v !== null && v == this.value; }
+}
+class NotEquals extends Leaf {
+  constructor(source: Source, private value: string) { super(source); }
+  test(v: string | null): bool { return v !== null && v != this.value; }
+}
+class Prefix extends Leaf {
+  constructor(source: Source, private value: string) { super(source); }
+  test(v: string | null): bool { return v !== null && v.startsWith(this.value); }
+}
+class Suffix extends Leaf {
+  constructor(source: Source, private value: string) { super(source); }
+  test(v: string | null): bool { return v !== null && v.endsWith(this.value); }
+}
+class Contains extends Leaf {
+  constructor(source: Source, private value: string) { super(source); }
+  test(v: string | null): bool { return v !== null && v.includes(this.value); }
+}
+class In extends Leaf {
+  constructor(source: Source, private values: Set<string>) { super(source); }
+  test(v: string | null): bool { return v !== null && this.values.has(v); }
+}
+class Present extends Leaf {
+  test(v: string | null): bool { return v !== null; }
+}
+class Absent extends Leaf {
+  test(v: string | null): bool { return v === null; }
+}
+class Range extends Leaf {
+  constructor(source: Source, private min: f64, private max: f64) { super(source); }
+  test(v: string | null): bool {
+    if (v === null) return false;
+    const n = parseDecimal(v);
+    return !isNaN(n) && n >= this.min && n <= this.max;
+  }
+}
+class Modulo extends Leaf {
+  constructor(source: Source, private divisor: u64, private remainder: u64) { super(source); }
+  test(v: string | null): bool {
+    if (v === null) return false;
+    const r = decimalMod(v, this.divisor);
+    return r >= 0 && <u64>r == this.remainder;
+  }
+}
+class Percentage extends Leaf {
+  constructor(source: Source, private threshold: u32, private salt: string) { super(source); }
+  test(v: string | null): bool { return v !== null && stickyBucket(v, this.salt) < this.threshold; }
+}
+class Cidr extends Leaf {
+  constructor(source: Source, private ranges: CidrSet) { super(source); }
+  test(v: string | null): bool { return v !== null && this.ranges.contains(v); }
+}
+
+// ---------------------------------------------------------------- value parsing (per request, no allocation)
+
+/** A plain decimal number ("-12", "3.5"), or NaN for anything else (no exponents, hex, spaces). */
+export function parseDecimal(s: string): f64 {
+  const n = s.length;
+  let i = 0;
+  let neg = false;
+  if (n > 0 && (s.charCodeAt(0) == 0x2d || s.charCodeAt(0) == 0x2b)) { neg = s.charCodeAt(0) == 0x2d; i = 1; }
+  let intPart: f64 = 0;
+  let digits = 0;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) break;
+    intPart = intPart * 10 + <f64>(c - 0x30);
+    digits++;
+    i++;
+  }
+  if (digits == 0) return NaN;
+  let value = intPart;
+  if (i < n && s.charCodeAt(i) == 0x2e) {
+    i++;
+    let scale: f64 = 0.1;
+    let frac = 0;
+    while (i < n) {
+      const c = s.charCodeAt(i);
+      if (c < 0x30 || c > 0x39) break;
+      value += <f64>(c - 0x30) * scale;
+      scale *= 0.1;
+      frac++;
+      i++;
+    }
+    if (frac == 0) return NaN;
+  }
+  if (i != n) return NaN;
+  return neg ? -value : value;
+}
+
+/** `s % divisor` for a non-negative decimal integer of any length, or -1 if `s` is not one. */
+export function decimalMod(s: string, divisor: u64): i64 {
+  const n = s.length;
+  if (n == 0) return -1;
+  let r: u64 = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return -1;
+    r = (r * 10 + <u64>(c - 0x30)) % divisor; // divisor ≤ 1e15 keeps r*10+9 far below 2^64
+  }
+  return <i64>r;
+}
+
+// ---------------------------------------------------------------- configuration
+
+const MAX_DIVISOR: i64 = 1_000_000_000_000_000;
+
+/**
+ * Parses a condition object: `{"all": [...]}`, `{"any": [...]}`, `{"not": {...}}` or a leaf
+ * `{"source": ..., "name": ..., "operator": ..., operands}`. Errors are recorded on `cfg` with the
+ * field path (`rules[1].match.operator: unknown value "eqals" (expected one of: …)`); returns null then.
+ */
+export function parseCondition(cfg: ConfigObject): Condition | null {
+  const isAll = cfg.has("all"), isAny = cfg.has("any"), isNot = cfg.has("not");
+  const combinators = (isAll ? 1 : 0) + (isAny ? 1 : 0) + (isNot ? 1 : 0);
+  if (combinators > 1) {
+    cfg.fail(isAll ? "all" : "any", "a condition has exactly one of all, any, not");
+    return null;
+  }
+  if (combinators == 1) {
+    let result: Condition | null = null;
+    if (isNot) {
+      const inner = cfg.obj("not");
+      if (inner === null) { if (cfg.ok()) cfg.fail("not", "must be a condition object"); return null; }
+      const c = parseCondition(inner);
+      if (c !== null) result = new Not(c);
+    } else {
+      const key = isAll ? "all" : "any";
+      const list = cfg.arr(key);
+      if (list === null) { if (cfg.ok()) cfg.fail(key, "must be an array of conditions"); return null; }
+      const items = parseList(cfg, key, list);
+      if (items !== null) result = isAll ? new All(items) : new Any(items);
+    }
+    if (result !== null && !cfg.rejectUnknown()) return null;
+    return result;
+  }
+  if (!cfg.has("source") && !cfg.has("operator")) {
+    const keys = cfg.json.keys;
+    cfg.fail(keys.length ? keys[0] : "source",
+      keys.length ? "unknown field (a condition is all, any, not, or source + operator)" :
+        "is required (a condition is all, any, not, or source + operator)");
+    return null;
+  }
+  const source = parseSource(cfg);
+  if (source === null) return null;
+  const leaf = parseOperator(cfg, source);
+  if (leaf === null || !cfg.ok()) return null;
+  if (!cfg.rejectUnknown()) return null;
+  return leaf;
+}
+
+function parseList(cfg: ConfigObject, key: string, list: ConfigArray): StaticArray<Condition> | null {
+  if (list.length == 0) { cfg.fail(key, "must not be empty"); return null; }
+  const items = new StaticArray<Condition>(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const o = list.obj(i);
+    if (o === null) return null;
+    const c = parseCondition(o);
+    if (c === null) return null;
+    items[i] = c;
+  }
+  return items;
+}
+
+function parseOperator(cfg: ConfigObject, source: Source): Leaf | null {
+  if (!cfg.has("operator")) { cfg.fail("operator", "is required (one of: " + OPERATORS.join(", ") + ")"); return null; }
+  const op = cfg.oneOf("operator", "equals", OPERATORS);
+  if (!cfg.ok()) return null;
+  if (op == "equals" || op == "notEquals") {
+    if (!cfg.has("value")) { cfg.fail("value", "is required for operator \"" + op + "\""); return null; }
+    const v = cfg.str("value");
+    return op == "equals" ? new Equals(source, v) : new NotEquals(source, v);
+  }
+  if (op == "prefix" || op == "suffix" || op == "contains") {
+    const v = cfg.requiredStr("value");
+    if (!cfg.ok()) return null;
+    if (op == "prefix") return new Prefix(source, v);
+    return op == "suffix" ? new Suffix(source, v) : new Contains(source, v);
+  }
+  if (op == "in") {
+    const values = requiredList(cfg, "values", op);
+    if (values === null) return null;
+    const set = new Set<string>();
+    for (let i = 0; i < values.length; i++) set.add(values[i]);
+    return new In(source, set);
+  }
+  if (op == "present") return new Present(source);
+  if (op == "absent") return new Absent(source);
+  if (op == "range") {
+    if (!cfg.has("min") && !cfg.has("max")) { cfg.fail("min", "range needs min, max or both"); return null; }
+    const min = cfg.num("min", -Infinity);
+    const max = cfg.num("max", Infinity);
+    if (!cfg.ok()) return null;
+    if (min > max) { cfg.fail("max", "must be ≥ min (" + min.toString() + ")"); return null; }
+    return new Range(source, min, max);
+  }
+  if (op == "modulo") {
+    if (!cfg.has("divisor")) { cfg.fail("divisor", "is required for operator \"modulo\""); return null; }
+    const divisor = cfg.int("divisor", 1, 1, MAX_DIVISOR);
+    if (!cfg.ok()) return null;
+    if (!cfg.has("remainder")) { cfg.fail("remainder", "is required for operator \"modulo\""); return null; }
+    const remainder = cfg.int("remainder", 0, 0, divisor - 1);
+    if (!cfg.ok()) return null;
+    return new Modulo(source, <u64>divisor, <u64>remainder);
+  }
+  if (op == "percentage") {
+    if (!cfg.has("percent")) { cfg.fail("percent", "is required for operator \"percentage\""); return null; }
+    const percent = cfg.num("percent", 0, 0, 100);
+    const salt = cfg.str("salt", "");
+    if (!cfg.ok()) return null;
+    return new Percentage(source, percentToBuckets(percent), salt);
+  }
+  // cidr
+  const values = requiredList(cfg, "values", op);
+  if (values === null) return null;
+  const set = new CidrSet(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const err = set.add(values[i]);
+    if (err.length) { cfg.fail("values[" + i.toString() + "]", err); return null; }
+  }
+  return new Cidr(source, set);
+}
+
+function requiredList(cfg: ConfigObject, key: string, op: string): string[] | null {
+  if (!cfg.has(key)) { cfg.fail(key, "is required for operator \"" + op + "\""); return null; }
+  const list = cfg.strList(key);
+  if (!cfg.ok()) return null;
+  if (list.length == 0) { cfg.fail(key, "must not be empty"); return null; }
+  return list;
+}
