@@ -1,0 +1,136 @@
+// rate-limit: token buckets per rule and key, exact across Envoy workers, in bounded memory.
+// See README.md in this folder for the configuration, the memory bound and the metrics.
+export * from "../../proxy";
+import {
+  RootContext, Context, registerRootContext, FilterHeadersStatusValues, LogLevelValues, stream_context,
+  send_local_response, log, parseConfig, getPluginName, getMonotonicTimeNanoseconds, Headers, makeHeaderPair,
+} from "../../index";
+import { RequestView } from "../common";
+import { TakeResult, secondsCeil } from "./bucket";
+import { SlotOutcome } from "./slots";
+import { Settings, Rule, HeaderMode, parseSettings, defineMetrics } from "./settings";
+
+const NAME = "rate-limit";
+
+class RateLimitRoot extends RootContext {
+  settings: Settings | null = null;
+  // One view and one result, reused by every request of this VM (requests run one at a time).
+  readonly view: RequestView = new RequestView();
+  readonly result: TakeResult = new TakeResult();
+
+  onConfigure(size: usize): bool {
+    super.onConfigure(size);
+    const cfg = parseConfig(this.getConfiguration());
+    const s = cfg.ok() ? parseSettings(cfg, getPluginName()) : null;
+    if (s === null) {
+      log(LogLevelValues.error, NAME + ": " + cfg.error());
+      return false;
+    }
+    // Create every slot now: creating them during traffic could lose a first update (no atomic
+    // create-if-absent in the ABI). Existing slots keep their buckets across reconfigurations.
+    for (let i = 0; i < s.rules.length; i++) {
+      if (!s.rules[i].store.ensure()) {
+        log(LogLevelValues.error, NAME + ": rules[" + i.toString() + "]: could not create shared data for \"" + s.rules[i].name + "\"");
+        return false;
+      }
+    }
+    defineMetrics(s);
+    this.settings = s; // the next request uses the new limits
+    return true;
+  }
+
+  createContext(id: u32): Context { return new RateLimit(id, this); }
+}
+
+class RateLimit extends Context {
+  // What the response should carry (rateLimitHeaders "all", shadow marks).
+  private report: Rule | null = null;
+  private remaining: u64 = 0;
+  private resetMs: u64 = 0;
+  private shadowRule: Rule | null = null;
+
+  constructor(id: u32, private root: RateLimitRoot) { super(id, root); }
+
+  onRequestHeaders(n: u32, endOfStream: bool): FilterHeadersStatusValues {
+    const s = this.root.settings;
+    if (s === null) return FilterHeadersStatusValues.Continue;
+    const view = this.root.view;
+    view.reset();
+    const out = this.root.result;
+    const rules = s.rules;
+    let nowMs: u64 = 0;
+    for (let i = 0; i < rules.length; i++) {
+      const rule = unchecked(rules[i]);
+      const match = rule.match;
+      if (match !== null && !match.matches(view)) continue;
+      const h = rule.keyHash(view);
+      if (h == 0) continue;
+      if (nowMs == 0) nowMs = getMonotonicTimeNanoseconds() / 1000000 + 1; // +1: 0 means "not read"
+      const store = rule.store;
+      const evictedBefore = store.evictions;
+      const outcome = store.take(h, rule.limits, nowMs, s.casAttempts, out);
+      const m = rule.metrics!;
+      if (store.evictions != evictedBefore) m.evicted.increment();
+      if (outcome != SlotOutcome.Decided) {
+        if (s.failOpen) { m.failOpen.increment(); continue; }
+        m.failClosed.increment();
+        return this.reject(s, rule, 0, 1000);
+      }
+      if (out.admitted) {
+        m.allowed.increment();
+        this.note(rule, out.remaining, out.resetMs);
+        continue;
+      }
+      if (rule.shadow) {
+        m.shadowLimited.increment();
+        if (this.shadowRule === null) this.shadowRule = rule;
+        this.note(rule, 0, out.resetMs);
+        continue;
+      }
+      m.limited.increment();
+      return this.reject(s, rule, out.resetMs, out.retryMs);
+    }
+    return FilterHeadersStatusValues.Continue;
+  }
+
+  onResponseHeaders(n: u32, endOfStream: bool): FilterHeadersStatusValues {
+    const s = this.root.settings;
+    if (s === null) return FilterHeadersStatusValues.Continue;
+    const rule = this.report;
+    if (rule !== null && s.headerMode == HeaderMode.All) {
+      const h = stream_context.headers.response;
+      h.replace("x-ratelimit-limit", rule.limitValue);
+      h.replace("x-ratelimit-remaining", this.remaining.toString());
+      h.replace("x-ratelimit-reset", secondsCeil(this.resetMs).toString());
+    }
+    const shadow = this.shadowRule;
+    if (shadow !== null && s.shadowHeader.length) stream_context.headers.response.replace(s.shadowHeader, shadow.name);
+    return FilterHeadersStatusValues.Continue;
+  }
+
+  /** Keeps the most restrictive rule (fewest tokens left) for the response headers. */
+  private note(rule: Rule, remaining: u64, resetMs: u64): void {
+    if (this.report === null || remaining < this.remaining) {
+      this.report = rule;
+      this.remaining = remaining;
+      this.resetMs = resetMs;
+    }
+  }
+
+  private reject(s: Settings, rule: Rule, resetMs: u64, retryMs: u64): FilterHeadersStatusValues {
+    const headers: Headers = [];
+    const retry = secondsCeil(retryMs);
+    headers.push(makeHeaderPair("retry-after", (retry == 0 ? 1 : retry).toString()));
+    if (s.headerMode != HeaderMode.None) {
+      headers.push(makeHeaderPair("x-ratelimit-limit", rule.limitValue));
+      headers.push(makeHeaderPair("x-ratelimit-remaining", "0"));
+      headers.push(makeHeaderPair("x-ratelimit-reset", secondsCeil(resetMs).toString()));
+    }
+    const extra = s.responseHeaders;
+    for (let i = 0; i < extra.length; i++) headers.push(extra[i]);
+    send_local_response(s.status, "rate_limited", s.body, headers);
+    return FilterHeadersStatusValues.StopIteration;
+  }
+}
+
+registerRootContext((id: u32) => new RateLimitRoot(id), "rate_limit");
