@@ -1,0 +1,11 @@
+// Real Envoy for tests and the demo: find the binary, render bootstraps, run Envoy and upstreams.
+export { envoyPath, envoyInstall, projectRoot, type EnvoyInstall } from "./binary.js";
+export {
+  bootstrap, wasmFilter, modulePath, defaultRootId,
+  type BootstrapOptions, type WasmFilter, type RouteSpec, type ClusterTarget, type FailurePolicy,
+} from "./bootstrap.js";
+export { toYaml } from "./yaml.js";
+export { startEnvoy, expectEnvoyToFail, type Envoy, type EnvoyOptions } from "./process.js";
+export { startUpstream, type Upstream, type RecordedRequest, type Responder, type UpstreamResponse } from "./upstream.js";
+export { request, type ClientResponse, type RequestInit } from "./http.js";
+export { startStack, type Stack, type StackOptions } from "./stack.js";
