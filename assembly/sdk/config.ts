@@ -111,7 +111,7 @@ export class ConfigObject {
     const s = this.str(key, def);
     if (s.length == 0) return s;
     if (!isHeaderName(s)) { this.fail(key, "\"" + s + "\" is not a valid header name"); return def; }
-    return s.toLowerCase();
+    return asciiLower(s);
   }
 
   obj(key: string): ConfigObject | null {
@@ -213,6 +213,27 @@ export function parseDurationMs(s: string): f64 {
   if (!digits) return -1; // "." alone would parse as NaN
   return parseFloat(num) * unit;
 }
+
+/**
+ * ASCII lower case. Header names are tokens (ASCII only), and String#toLowerCase would link
+ * Unicode case tables (~13 KB) into every module that reads a header name.
+ */
+export function asciiLower(s: string): string {
+  const n = s.length;
+  let i = 0;
+  while (i < n && !isUpperAscii(s.charCodeAt(i))) i++;
+  if (i == n) return s;
+  const buf = new ArrayBuffer(n << 1);
+  const p = changetype<usize>(buf);
+  for (let j = 0; j < n; j++) {
+    const c = s.charCodeAt(j);
+    store<u16>(p + (<usize>j << 1), <u16>(isUpperAscii(c) ? c | 0x20 : c));
+  }
+  return String.UTF16.decode(buf);
+}
+
+// @ts-ignore: decorator
+@inline function isUpperAscii(c: i32): bool { return c >= 0x41 && c <= 0x5a; }
 
 /** RFC 9110 token characters (header field names). */
 export function isHeaderName(s: string): bool {

@@ -1,0 +1,129 @@
+// The filter's JSON configuration, read and checked once at configure time into plain fields the
+// request path uses directly (pre-encoded header names, an integer sampling threshold).
+import { parseConfig, ConfigObject, JsonKind, JsonNumber } from "../../index";
+import { RawName } from "../../sdk/rawheaders";
+
+export enum Mode { Propagate = 0, Span = 1 }
+export enum Format { W3C = 0, B3 = 1, B3Multi = 2 }
+export enum RequestIdFormat { Uuid4 = 0, TraceId = 1, TraceIdUuid = 2 }
+export enum StateValue { TraceId = 0, RequestId = 1, Traceparent = 2 }
+
+const FORMAT_NAMES: string[] = ["w3c", "b3", "b3multi"];
+/** 2^56: sampling compares the trace id's low 56 bits (W3C Level 2's random part) to rate × 2^56. */
+export const SAMPLE_SCALE: f64 = 72057594037927936.0;
+export const MASK56: u64 = 0x00ffffffffffffff;
+
+export class Settings {
+  mode: Mode = Mode.Propagate;
+  /** Formats read, in priority order. */
+  extract: Format[] = [Format.W3C, Format.B3, Format.B3Multi];
+  emitW3c: bool = true;
+  emitB3: bool = false;
+  emitB3Multi: bool = false;
+  sampleRate: f64 = 1.0;
+  /** A new trace is sampled when (trace id & MASK56) < sampleThreshold. */
+  sampleThreshold: u64 = <u64>SAMPLE_SCALE;
+  requestIdHeader: RawName | null = new RawName("x-request-id");
+  preserveRequestId: bool = true;
+  requestIdFormat: RequestIdFormat = RequestIdFormat.Uuid4;
+  echoTraceIdHeader: RawName | null = new RawName("x-trace-id");
+  echoRequestIdHeader: RawName | null = null;
+  filterStateProperty: RawName | null = null;
+  envoyFilterStateKey: RawName | null = null;
+  filterStateValue: StateValue = StateValue.TraceId;
+  statPrefix: string = "trace_id";
+
+  /** True when the request id must be kept as a string for the response or filter state. */
+  get needsRequestId(): bool {
+    return this.echoRequestIdHeader !== null ||
+      ((this.filterStateProperty !== null || this.envoyFilterStateKey !== null) && this.filterStateValue == StateValue.RequestId);
+  }
+}
+
+/** Set by parseSettings when it returns null: the first problem, prefixed with the field. */
+export let settingsError = "";
+
+/** Reads the plugin configuration; null (and settingsError) when any field is wrong. */
+export function parseSettings(text: string): Settings | null {
+  settingsError = "";
+  const c = parseConfig(text);
+  const s = new Settings();
+  if (c.ok()) {
+    s.mode = c.oneOf("mode", "propagate", ["propagate", "span"]) == "span" ? Mode.Span : Mode.Propagate;
+    if (c.has("extract")) s.extract = formats(c, "extract");
+    if (c.has("emit")) {
+      const emit = formats(c, "emit");
+      s.emitW3c = emit.includes(Format.W3C);
+      s.emitB3 = emit.includes(Format.B3);
+      s.emitB3Multi = emit.includes(Format.B3Multi);
+    }
+    s.sampleRate = rate(c, "sample_rate", 1.0);
+    s.sampleThreshold = <u64>(s.sampleRate * SAMPLE_SCALE);
+    s.requestIdHeader = optionalName(c.headerName("request_id_header", "x-request-id"));
+    s.preserveRequestId = c.bool("preserve_request_id", true);
+    const f = c.oneOf("request_id_format", "uuid4", ["uuid4", "trace_id", "trace_id_uuid"]);
+    s.requestIdFormat = f == "trace_id" ? RequestIdFormat.TraceId : f == "trace_id_uuid" ? RequestIdFormat.TraceIdUuid : RequestIdFormat.Uuid4;
+    s.echoTraceIdHeader = optionalName(c.headerName("echo_trace_id_header", "x-trace-id"));
+    s.echoRequestIdHeader = optionalName(c.headerName("echo_request_id_header", ""));
+    s.filterStateProperty = optionalName(identifier(c, "filter_state_property"));
+    s.envoyFilterStateKey = optionalName(identifier(c, "envoy_filter_state_key"));
+    const v = c.oneOf("filter_state_value", "trace_id", ["trace_id", "request_id", "traceparent"]);
+    s.filterStateValue = v == "request_id" ? StateValue.RequestId : v == "traceparent" ? StateValue.Traceparent : StateValue.TraceId;
+    s.statPrefix = identifier(c, "stat_prefix", "trace_id");
+    if (s.statPrefix.length == 0 && c.ok()) c.fail("stat_prefix", "must not be empty");
+    if (s.requestIdHeader === null && s.echoRequestIdHeader !== null && c.ok()) {
+      c.fail("echo_request_id_header", "needs request_id_header (there is no request id to echo)");
+    }
+    if (s.requestIdHeader === null && s.filterStateValue == StateValue.RequestId && c.ok()) {
+      c.fail("filter_state_value", "\"request_id\" needs request_id_header");
+    }
+    c.rejectUnknown();
+  }
+  if (!c.ok()) { settingsError = c.error(); return null; }
+  return s;
+}
+
+function optionalName(name: string): RawName | null {
+  return name.length == 0 ? null : new RawName(name);
+}
+
+/** A list of format names; unknown or repeated names are errors naming the item. */
+function formats(c: ConfigObject, key: string): Format[] {
+  const out = new Array<Format>();
+  const names = c.strList(key);
+  for (let i = 0; i < names.length; i++) {
+    const idx = FORMAT_NAMES.indexOf(names[i]);
+    const at = key + "[" + i.toString() + "]";
+    if (idx < 0) {
+      c.fail(at, "unknown format \"" + names[i] + "\" (expected one of: " + FORMAT_NAMES.join(", ") + ")");
+      break;
+    }
+    if (out.includes(<Format>idx)) { c.fail(at, "format \"" + names[i] + "\" is listed twice"); break; }
+    out.push(<Format>idx);
+  }
+  return out;
+}
+
+/** A name made of letters, digits, `.`, `_` and `-` (filter-state keys, stat prefixes); "" when absent. */
+function identifier(c: ConfigObject, key: string, def: string = ""): string {
+  const s = c.str(key, def);
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    const ok = (ch >= 0x30 && ch <= 0x39) || ((ch | 0x20) >= 0x61 && (ch | 0x20) <= 0x7a) || ch == 0x2e || ch == 0x5f || ch == 0x2d;
+    if (!ok) { c.fail(key, "\"" + s + "\" may only contain letters, digits, '.', '_' and '-'"); return def; }
+  }
+  return s;
+}
+
+/**
+ * A probability in [0, 1]. (Read here rather than with ConfigObject.num, whose message formats
+ * fractions with the general float printer: ~4 KB of module for one error text.)
+ */
+function rate(c: ConfigObject, key: string, def: f64): f64 {
+  const v = c.raw(key);
+  if (v === null || v.kind == JsonKind.Null) return def;
+  if (v.kind != JsonKind.Number) { c.fail(key, "expected number, got " + v.kindName()); return def; }
+  const n = (<JsonNumber>v).value;
+  if (!(n >= 0.0 && n <= 1.0)) { c.fail(key, "must be a number between 0 and 1 (a fraction of new traces)"); return def; }
+  return n;
+}

@@ -1,0 +1,70 @@
+// Header and property access without string conversions, for per-request hot paths: names are
+// encoded to UTF-8 once (RawName), values are read in place from the buffer the host allocated
+// (RawValue, freed by release()) and written straight from caller memory.
+import * as imp from "./imports";
+import { OUT_PTR, OUT_LEN } from "./memory";
+import { WasmResultValues } from "./types";
+
+/** A header (or property, or foreign-function) name encoded once, at configure time. */
+export class RawName {
+  readonly bytes: ArrayBuffer;
+  readonly ptr: usize;
+  readonly len: usize;
+  constructor(public readonly name: string) {
+    this.bytes = String.UTF8.encode(name);
+    this.ptr = changetype<usize>(this.bytes);
+    this.len = <usize>this.bytes.byteLength;
+  }
+}
+
+/** A value the host returned, still in the host-allocated buffer. Call release() once read. */
+export class RawValue {
+  ptr: usize = 0;
+  len: usize = 0;
+  release(): void {
+    if (this.ptr != 0) heap.free(this.ptr);
+    this.ptr = 0;
+    this.len = 0;
+  }
+  toString(): string { return this.len == 0 ? "" : String.UTF8.decodeUnsafe(this.ptr, this.len); }
+}
+
+/** Reads a header into `out` (release it afterwards). False when absent or the host refused. */
+export function getHeaderRaw(mapType: u32, name: RawName, out: RawValue): bool {
+  store<u64>(OUT_PTR, 0);
+  store<u64>(OUT_LEN, 0);
+  const status = imp.proxy_get_header_map_value(mapType, name.ptr, name.len, OUT_PTR, OUT_LEN);
+  if (status != WasmResultValues.Ok) {
+    out.ptr = 0;
+    out.len = 0;
+    return false;
+  }
+  out.ptr = load<usize>(OUT_PTR);
+  out.len = load<usize>(OUT_LEN);
+  return true;
+}
+
+/** Sets a header from `len` bytes at `ptr`, replacing any existing value. Returns the host status. */
+export function replaceHeaderRaw(mapType: u32, name: RawName, ptr: usize, len: usize): u32 {
+  return imp.proxy_replace_header_map_value(mapType, name.ptr, name.len, ptr, len);
+}
+
+/** Removes a header (OK when absent). Returns the host status. */
+export function removeHeaderRaw(mapType: u32, name: RawName): u32 {
+  return imp.proxy_remove_header_map_value(mapType, name.ptr, name.len);
+}
+
+/** Sets a stream property (Envoy keeps it as filter state `wasm.<name>`). Returns the host status. */
+export function setPropertyRaw(name: RawName, ptr: usize, len: usize): u32 {
+  return imp.proxy_set_property(name.ptr, name.len, ptr, len);
+}
+
+/** Calls a foreign function with `len` argument bytes at `ptr`; any result is dropped. Returns the status. */
+export function callForeignRaw(name: RawName, ptr: usize, len: usize): u32 {
+  store<u64>(OUT_PTR, 0);
+  store<u64>(OUT_LEN, 0);
+  const status = imp.proxy_call_foreign_function(name.ptr, name.len, ptr, len, OUT_PTR, OUT_LEN);
+  const result = load<usize>(OUT_PTR);
+  if (result != 0) heap.free(result);
+  return status;
+}
