@@ -48,6 +48,8 @@ class RateLimit extends Context {
   private remaining: u64 = 0;
   private resetMs: u64 = 0;
   private shadowRule: Rule | null = null;
+  // Our own local reply passes through onResponseHeaders too: it already has its headers.
+  private rejected: bool = false;
 
   constructor(id: u32, private root: RateLimitRoot) { super(id, root); }
 
@@ -95,15 +97,16 @@ class RateLimit extends Context {
 
   onResponseHeaders(n: u32, endOfStream: bool): FilterHeadersStatusValues {
     const s = this.root.settings;
-    if (s === null) return FilterHeadersStatusValues.Continue;
+    if (s === null || this.rejected) return FilterHeadersStatusValues.Continue;
     const rule = this.report;
-    if (rule !== null && s.headerMode == HeaderMode.All) {
+    const shadow = this.shadowRule;
+    // Limit headers go on every response ("all"), or on those a rule limited or would have limited.
+    if (rule !== null && (s.headerMode == HeaderMode.All || (s.headerMode == HeaderMode.Limited && shadow !== null))) {
       const h = stream_context.headers.response;
       h.replace("x-ratelimit-limit", rule.limitValue);
       h.replace("x-ratelimit-remaining", this.remaining.toString());
       h.replace("x-ratelimit-reset", secondsCeil(this.resetMs).toString());
     }
-    const shadow = this.shadowRule;
     if (shadow !== null && s.shadowHeader.length) stream_context.headers.response.replace(s.shadowHeader, shadow.name);
     return FilterHeadersStatusValues.Continue;
   }
@@ -128,6 +131,7 @@ class RateLimit extends Context {
     }
     const extra = s.responseHeaders;
     for (let i = 0; i < extra.length; i++) headers.push(extra[i]);
+    this.rejected = true;
     send_local_response(s.status, "rate_limited", s.body, headers);
     return FilterHeadersStatusValues.StopIteration;
   }
