@@ -189,19 +189,22 @@ function matchesAt(s: string, at: i32, word: string): bool {
   return true;
 }
 
-/** URL-decodes s[start, end) ("+" is a space); invalid escapes are kept as they are. */
-export function percentDecode(s: string, start: i32, end: i32): string {
+/**
+ * URL-decodes s[start, end); `plusIsSpace` for form-encoded query strings (not for W3C baggage).
+ * Invalid escapes are kept as they are.
+ */
+export function percentDecode(s: string, start: i32, end: i32, plusIsSpace: bool = true): string {
   let plain = true;
   for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);
-    if (c == 0x25 || c == 0x2b) { plain = false; break; }
+    if (c == 0x25 || (c == 0x2b && plusIsSpace)) { plain = false; break; }
   }
   if (plain) return s.substring(start, end);
   const buf = new Uint8Array(end - start); // decoding only shrinks, and the input is ASCII
   let o = 0;
   for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);
-    if (c == 0x2b) { buf[o++] = 0x20; continue; }
+    if (c == 0x2b && plusIsSpace) { buf[o++] = 0x20; continue; }
     if (c == 0x25 && i + 2 < end && hex(s.charCodeAt(i + 1)) >= 0 && hex(s.charCodeAt(i + 2)) >= 0) {
       buf[o++] = <u8>((hex(s.charCodeAt(i + 1)) << 4) | hex(s.charCodeAt(i + 2)));
       i += 2;
