@@ -1,0 +1,265 @@
+// One VM: one instance of the module (Envoy runs one per worker thread), its contexts, and the
+// per-call state host functions read (current/effective context, callout responses, status).
+import { type AbiVersion, BufferType, MapType, Status, StreamType } from "./abi.js";
+import type { HeaderMap } from "./header-map.js";
+import { createImports, ProcExit } from "./imports.js";
+import { ModuleMemory } from "./memory.js";
+import { VmMetrics } from "./metrics.js";
+import { wellKnown } from "./properties.js";
+import type { ProxyHost } from "./host.js";
+import type { HttpStream } from "./stream.js";
+
+export interface BufferRef {
+  get(): Uint8Array;
+  set?(b: Uint8Array): void;
+}
+
+interface ContextRecord {
+  id: number;
+  stream: HttpStream | null;
+}
+
+/** Data a callout callback may read while it runs (maps 4–7, buffers 4–5). */
+export interface CalloutScratch {
+  headers?: HeaderMap | null;
+  trailers?: HeaderMap | null;
+  body?: Uint8Array | null;
+}
+
+type Exported = Record<string, (...a: any[]) => any>;
+
+export class Vm {
+  readonly memory = new ModuleMemory();
+  readonly metrics: VmMetrics;
+  instance!: WebAssembly.Instance;
+  private fns: Exported = {};
+  readonly contexts = new Map<number, ContextRecord>();
+  private nextContextId = 1;
+  /** The root context streams are created under (changes on reconfigure). */
+  rootContextId = 0;
+  /** Set once a callback trapped: the VM is dead, as in Envoy. */
+  failed: string | null = null;
+  private current = 0;
+  private effective = 0;
+  private depth = 0;
+  /** Buffers and maps only valid during specific callbacks. */
+  pluginConfiguration: Uint8Array | null = null;
+  callData: Uint8Array | null = null;
+  httpResponse: CalloutScratch | null = null;
+  grpcReceive: CalloutScratch | null = null;
+  status = { code: 0, message: "" };
+  /** Root contexts whose on_done returned false: they finish with proxy_done. */
+  readonly pendingDone = new Set<number>();
+  /** Root context id → tick period and next due time (virtual ms). */
+  readonly ticks = new Map<number, { periodMs: number; dueMs: number }>();
+  nextHttpCallId = 1;
+  nextGrpcCallId = 1;
+  nextGrpcStreamId = 2;
+
+  constructor(readonly host: ProxyHost, readonly index: number, readonly abi: AbiVersion) {
+    this.metrics = new VmMetrics(host.metricsStore);
+  }
+
+  instantiate(module: WebAssembly.Module): void {
+    const imports = createImports(this, this.abi);
+    // A module that imports its memory gets one created for it, as cpp-host does.
+    for (const imp of WebAssembly.Module.imports(module)) {
+      if (imp.kind === "memory") {
+        (imports[imp.module] ??= {})[imp.name] = new WebAssembly.Memory({ initial: 2 });
+      }
+    }
+    // Synchronous on purpose: a FAIL_RELOAD restart happens inside a synchronous stream call.
+    this.instance = new WebAssembly.Instance(module, imports);
+    this.fns = this.instance.exports as unknown as Exported;
+    this.memory.bind(this.instance.exports);
+  }
+
+  has(name: string): boolean {
+    return typeof this.fns[name] === "function";
+  }
+
+  newContextId(): number {
+    return this.nextContextId++;
+  }
+
+  addContext(id: number, stream: HttpStream | null): void {
+    this.contexts.set(id, { id, stream });
+  }
+
+  removeContext(id: number): void {
+    this.contexts.delete(id);
+    this.ticks.delete(id);
+  }
+
+  /**
+   * Calls an exported function with `contextId` current. Returns undefined when the function is
+   * not exported or the VM is (or just became) failed; a trap marks the VM failed and is reported.
+   */
+  call(name: string, contextId: number, ...args: (number | bigint)[]): number | undefined {
+    if (this.failed !== null) return undefined;
+    const fn = this.fns[name];
+    if (typeof fn !== "function") return undefined;
+    const saved = [this.current, this.effective];
+    this.current = contextId;
+    this.effective = 0;
+    this.depth++;
+    try {
+      const r = fn(...args);
+      return typeof r === "number" ? r : r === undefined ? 0 : Number(r);
+    } catch (e) {
+      this.fail(name, e);
+      return undefined;
+    } finally {
+      this.depth--;
+      [this.current, this.effective] = saved;
+      if (this.depth === 0) this.host.runDeferred();
+    }
+  }
+
+  get busy(): boolean {
+    return this.depth > 0;
+  }
+
+  private fail(name: string, e: unknown): void {
+    let reason = e instanceof ProcExit ? e.message : e instanceof Error ? e.message : String(e);
+    if (e instanceof WebAssembly.RuntimeError || e instanceof ProcExit) reason = `Uncaught RuntimeError: ${reason}`;
+    const message = `Function: ${name} failed: ${reason}`;
+    this.failed = message;
+    this.host.reportTrap(this, name, message, this.currentStream());
+  }
+
+  /** The context host functions act on: the effective one if set, else the one being called. */
+  contextId(): number {
+    return this.effective !== 0 && this.contexts.has(this.effective) ? this.effective : this.current;
+  }
+
+  currentStream(): HttpStream | null {
+    return this.contexts.get(this.contextId())?.stream ?? null;
+  }
+
+  /** The root context of the current context (callouts and ticks belong to it). */
+  currentRootId(): number {
+    const s = this.currentStream();
+    return s ? s.rootContextId : this.contextId() || this.rootContextId;
+  }
+
+  // ---------------------------------------------------------------- host-function hooks
+
+  setEffectiveContext(id: number): number {
+    if (!this.contexts.has(id)) return Status.BadArgument;
+    this.effective = id;
+    return Status.Ok;
+  }
+
+  done(): number {
+    const id = this.contextId();
+    if (!this.pendingDone.has(id)) return Status.NotFound;
+    this.pendingDone.delete(id);
+    this.host.defer(() => {
+      this.call("proxy_on_delete", id, id);
+      this.removeContext(id);
+    });
+    return Status.Ok;
+  }
+
+  setTickPeriod(ms: number): number {
+    const root = this.currentRootId();
+    if (ms === 0) this.ticks.delete(root);
+    else this.ticks.set(root, { periodMs: ms, dueMs: this.host.clock.nowMs() + ms });
+    return Status.Ok;
+  }
+
+  getBuffer(type: number): BufferRef | null {
+    switch (type) {
+      case BufferType.VmConfiguration: {
+        const b = this.host.vmConfigBytes;
+        return { get: () => b };
+      }
+      case BufferType.PluginConfiguration: {
+        const b = this.pluginConfiguration;
+        return b ? { get: () => b } : null;
+      }
+      case BufferType.CallData: {
+        const b = this.callData ?? new Uint8Array(0);
+        return { get: () => b };
+      }
+      case BufferType.HttpCallResponseBody: {
+        const b = this.httpResponse?.body;
+        return b ? { get: () => b } : null;
+      }
+      case BufferType.GrpcReceiveBuffer: {
+        const b = this.grpcReceive?.body;
+        return b ? { get: () => b } : null;
+      }
+      case BufferType.HttpRequestBody:
+      case BufferType.HttpResponseBody:
+        // Envoy hands out an empty buffer when no body is at hand (never NOT_FOUND).
+        return this.currentStream()?.bodyBuffer(type) ?? { get: () => new Uint8Array(0) };
+    }
+    return null;
+  }
+
+  getMap(type: number, mutable: boolean): HeaderMap | null {
+    switch (type) {
+      case MapType.HttpCallResponseHeaders: return this.httpResponse?.headers ?? null;
+      case MapType.HttpCallResponseTrailers: return this.httpResponse?.trailers ?? null;
+      case MapType.GrpcInitialMetadata: return this.grpcReceive?.headers ?? null;
+      case MapType.GrpcTrailingMetadata: return this.grpcReceive?.trailers ?? null;
+    }
+    return this.currentStream()?.map(type, mutable) ?? null;
+  }
+
+  inAccessLog(): boolean {
+    return this.currentStream()?.inAccessLog ?? false;
+  }
+
+  headersModified(type: number): void {
+    if (type === MapType.RequestHeaders) this.currentStream()?.noteRequestHeadersModified();
+  }
+
+  continueStream(type: number): number {
+    if (type === StreamType.Upstream) return Status.Unimplemented;
+    const s = this.currentStream();
+    if (s && (type === StreamType.Request || type === StreamType.Response)) {
+      this.host.defer(() => s.resume(type === StreamType.Request ? "request" : "response"));
+    }
+    return Status.Ok;
+  }
+
+  closeStream(type: number): number {
+    const s = this.currentStream();
+    if (s && (type === StreamType.Request || type === StreamType.Response)) this.host.defer(() => s.closeByPlugin());
+    return Status.Ok;
+  }
+
+  sendLocalResponse(code: number, details: string, body: Uint8Array, headers: [string, string][], grpc: number): void {
+    const s = this.currentStream();
+    if (!s) return; // root context: Envoy has no decoder callbacks and ignores it
+    s.stopNextIteration = true;
+    this.host.defer(() => s.applyLocalResponse(code, details, body, headers, grpc));
+  }
+
+  registerQueue(name: string): number {
+    const root = this.currentRootId();
+    return this.host.store.registerQueue(this.host.vmId, name, {
+      notify: (token) => this.host.postQueueReady(this, root, token),
+    });
+  }
+
+  /** Paths from the module are used as given ("\0"-joined): a dotted path is a different (unknown) path, as in Envoy. */
+  getProperty(p: string): Uint8Array | undefined {
+    const s = this.currentStream();
+    const fromTest = s?.testProperties.get(p) ?? this.host.properties.get(p);
+    if (fromTest) return fromTest;
+    const known = wellKnown(p, this.host.pluginFacts, s ? s.facts() : null);
+    if (known) return known;
+    return s?.filterProperties.get(p) ?? s?.testDefaults.get(p);
+  }
+
+  setProperty(path: string, value: Uint8Array): number {
+    const s = this.currentStream();
+    if (!s) return Status.NotFound; // Envoy: no stream info outside a stream
+    s.filterProperties.set(path, value.slice());
+    return Status.Ok;
+  }
+}
