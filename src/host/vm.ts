@@ -191,6 +191,9 @@ export class Vm {
         const b = this.grpcReceive?.body;
         return b ? { get: () => b } : null;
       }
+      case BufferType.DownstreamData:
+      case BufferType.UpstreamData:
+        return { get: () => new Uint8Array(0) }; // HTTP streams carry no TCP data; Envoy still answers OK/empty
       case BufferType.HttpRequestBody:
       case BufferType.HttpResponseBody:
         // Envoy hands out an empty buffer when no body is at hand (never NOT_FOUND).
