@@ -325,12 +325,9 @@ export class ProxyHost {
     const full = last && last.vm === vm.index && last.level === "critical" && last.message.startsWith("abort:")
       ? `${message} (${last.message})` : message;
     this.traps.push({ vm: vm.index, function: fn, message: full, stream });
-    if (stream) {
-      stream.trap ??= full;
-      stream.pendingTrap ??= full;
-    } else {
-      this.pendingTrap ??= full;
-    }
+    if (stream) stream.trap ??= full;
+    // Whichever test API call is running surfaces it (a stream step, respond(), tick(), …).
+    this.pendingTrap ??= full;
   }
 
   takePendingTrap(): string | null {

@@ -91,7 +91,6 @@ export class HttpStream {
   readonly testDefaults: Map<string, Uint8Array>;
   inAccessLog = false;
   stopNextIteration = false;
-  pendingTrap: string | null = null;
 
   private created = false;
   private requestHeadersSent = false;
@@ -134,7 +133,7 @@ export class HttpStream {
   }
 
   get requestBodyBytes(): Uint8Array {
-    return Buffer.concat(this.reqBody);
+    return new Uint8Array(Buffer.concat(this.reqBody));
   }
 
   /** Response body the client received so far (UTF-8). */
@@ -143,7 +142,7 @@ export class HttpStream {
   }
 
   get responseBodyBytes(): Uint8Array {
-    return Buffer.concat(this.respBody);
+    return new Uint8Array(Buffer.concat(this.respBody));
   }
 
   /** Envoy filter state and properties set by the plugin, as text. */
@@ -497,8 +496,7 @@ export class HttpStream {
   }
 
   private throwPendingTrap(): void {
-    const t = this.pendingTrap ?? this.host.takePendingTrap();
-    this.pendingTrap = null;
+    const t = this.host.takePendingTrap();
     if (t && this.host.throwOnTrap) throw new ProxyWasmTrap(t);
   }
 }

@@ -149,9 +149,10 @@ function run(ops: string, stream: ProbeStream | null): u32 {
       continue;
     }
     if (op == "http") {
-      // http,<cluster>,<path>,<timeout ms>[,<ops to run on the stream after the response>]
+      // http,<cluster>,<path>,<timeout ms>[,<ops to run on the stream after the response, "|" between
+      // arguments and "~" between ops>]
       const h: Headers = [makeHeaderPair(":method", "GET"), makeHeaderPair(":path", a[2]), makeHeaderPair(":authority", a[1]), makeHeaderPair("x-probe", "1")];
-      if (stream !== null && a.length > 4) stream.afterCallout = a.slice(4).join(",").split("|").join(";");
+      if (stream !== null && a.length > 4) stream.afterCallout = a[4].split("|").join(",").split("~").join(";");
       const origin: BaseContext = stream !== null ? stream : theRoot!;
       const id = theRoot!.httpCall(a[1], h, String.UTF8.encode("ping"), [makeHeaderPair("x-t", "1")], num(a[3]), origin, onHttpResponse);
       report(op, host.lastStatus().toString() + ":" + id.toString());
@@ -256,7 +257,7 @@ function run(ops: string, stream: ProbeStream | null): u32 {
     if (op == "fd") { report(op, host.writeFd(num(a[1]), a[2]).toString()); continue; }
     if (op == "exit") { imp.wasi_proc_exit(num(a[1])); continue; }
     if (op == "trap") { unreachable(); }
-    if (op == "abort") { assert(false, "probe abort"); continue; }
+    if (op == "abort") { throw new Error("probe abort"); }
     if (op == "done") { report(op, host.done().toString()); continue; }
     if (op == "effective") { report(op, host.setEffectiveContext(a[1] == "self" && stream !== null ? stream.context_id : num(a[1])).toString()); continue; }
     report(op, "unknown-op");
