@@ -51,6 +51,8 @@ export interface BootstrapOptions {
   adminPort?: number;
   /** Interface to bind (default 127.0.0.1). */
   address?: string;
+  /** Write module paths as given (relative to Envoy's working directory) instead of absolute. */
+  relativeModulePaths?: boolean;
 }
 
 export const modulePath = (module: string) =>
@@ -63,7 +65,7 @@ const text = (v: string | object | undefined) => (v === undefined ? undefined : 
 const stringValue = (v: string) => ({ "@type": "type.googleapis.com/google.protobuf.StringValue", value: v });
 const socket = (address: string, port: number) => ({ socket_address: { address, port_value: port } });
 
-export function wasmFilter(f: WasmFilter): YamlValue {
+export function wasmFilter(f: WasmFilter, relativePath = false): YamlValue {
   const rootId = f.rootId ?? defaultRootId(f.module);
   const configuration = text(f.config);
   const vmConfiguration = text(f.vmConfig);
@@ -81,7 +83,7 @@ export function wasmFilter(f: WasmFilter): YamlValue {
           vm_id: f.vmId ?? baseName(f.module),
           runtime: "envoy.wasm.runtime.v8",
           configuration: vmConfiguration === undefined ? undefined : stringValue(vmConfiguration),
-          code: { local: { filename: modulePath(f.module) } },
+          code: { local: { filename: relativePath ? f.module : modulePath(f.module) } },
         },
       },
     },
@@ -138,7 +140,7 @@ export function bootstrap(o: BootstrapOptions): YamlValue {
                 virtual_hosts: [{ name: "all", domains: ["*"], routes: routes.map((r) => route(r, names[0])) }],
               },
               http_filters: [
-                ...o.filters.map(wasmFilter),
+                ...o.filters.map((f) => wasmFilter(f, o.relativeModulePaths)),
                 { name: "envoy.filters.http.router", typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router" } },
               ],
             },

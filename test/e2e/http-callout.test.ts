@@ -13,7 +13,7 @@ describe("http-callout", () => {
   before(async () => {
     stack = await startStack({
       upstreams: { stable: undefined, auth },
-      filters: [{ module: "http-callout", config: { cluster: "auth", path: "/check", timeout_ms: 300 } }],
+      filters: [{ module: "http-callout", config: { cluster: "auth", path: "/check", timeout_ms: 300, prefix: "/orders" } }],
     });
   });
   after(() => stack?.stop());
@@ -45,6 +45,14 @@ describe("http-callout", () => {
     assert.equal(res.headers["x-denied-by"], "http-callout");
     assert.equal(stack.upstreams.auth.requests.length, 1);
     assert.equal(stack.upstreams.stable.requests.length, 0);
+  });
+
+  test("paths outside the prefix are not checked", async () => {
+    reset();
+    const res = await stack.request("/public/page");
+    assert.equal(res.status, 200);
+    assert.equal(stack.upstreams.auth.requests.length, 0);
+    assert.equal(stack.upstreams.stable.last()?.headers["x-auth-user"], undefined);
   });
 
   test("auth too slow: the call times out and the client gets 503", async () => {

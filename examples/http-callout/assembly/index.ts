@@ -4,7 +4,8 @@
 // auth service's body, and the upstream never sees the request. No answer or a 5xx from the auth
 // service gives a 503.
 //
-//   {"cluster": "auth", "path": "/check", "timeout_ms": 1000}
+//   {"cluster": "auth", "path": "/check", "timeout_ms": 1000, "prefix": "/"}
+// Only requests whose path starts with `prefix` are checked; the others pass untouched.
 // The auth service receives GET <path> with the client's `authorization` header and the original
 // path in `x-original-path`; it answers 200 with `x-user: <name>` to allow.
 export * from "../../../assembly/proxy";
@@ -17,6 +18,7 @@ class HttpCalloutRoot extends RootContext {
   cluster: string = "";
   path: string = "";
   timeoutMs: u32 = 1000;
+  prefix: string = "/";
   textHeaders: Headers = [makeHeaderPair("content-type", "text/plain"), makeHeaderPair("x-denied-by", "http-callout")];
   noBody: ArrayBuffer = new ArrayBuffer(0);
   noTrailers: Headers = [];
@@ -27,8 +29,10 @@ class HttpCalloutRoot extends RootContext {
     const cluster = cfg.requiredStr("cluster");
     const path = cfg.str("path", "/check");
     const timeoutMs = cfg.int("timeout_ms", 1000, 1, 60000);
+    const prefix = cfg.str("prefix", "/");
     cfg.rejectUnknown();
     if (cfg.ok() && !path.startsWith("/")) cfg.fail("path", "must start with \"/\", got \"" + path + "\"");
+    if (cfg.ok() && !prefix.startsWith("/")) cfg.fail("prefix", "must start with \"/\", got \"" + prefix + "\"");
     if (!cfg.ok()) {
       log(LogLevelValues.critical, "invalid configuration: " + cfg.error());
       return false;
@@ -36,6 +40,7 @@ class HttpCalloutRoot extends RootContext {
     this.cluster = cluster;
     this.path = path;
     this.timeoutMs = <u32>timeoutMs;
+    this.prefix = prefix;
     return true;
   }
 
@@ -64,12 +69,14 @@ class HttpCallout extends Context {
   onRequestHeaders(headers: u32, end_of_stream: bool): FilterHeadersStatusValues {
     const root = <HttpCalloutRoot>this.root_context;
     const req = stream_context.headers.request;
+    const path = req.get(":path");
+    if (!path.startsWith(root.prefix)) return FilterHeadersStatusValues.Continue;
     const call: Headers = [
       makeHeaderPair(":method", "GET"),
       makeHeaderPair(":path", root.path),
       makeHeaderPair(":authority", root.cluster),
       makeHeaderPair("authorization", req.get("authorization")),
-      makeHeaderPair("x-original-path", req.get(":path")),
+      makeHeaderPair("x-original-path", path),
     ];
     const id = root.httpCall(root.cluster, call, root.noBody, root.noTrailers, root.timeoutMs, this, onAuthResponse);
     if (id == 0) {
