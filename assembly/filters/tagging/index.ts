@@ -4,7 +4,7 @@
 export * from "../../proxy";
 import {
   RootContext, Context, registerRootContext, FilterHeadersStatusValues, stream_context, log, LogLevelValues,
-  Counter, taggedName, clearRouteCache, randomBelow,
+  Counter, taggedName, clearRouteCache, randomBelow, WasmResultValues,
 } from "../../index";
 import { RequestView } from "../common/request-view";
 import { stickyBucket, BUCKETS } from "../common/hash";
@@ -23,6 +23,9 @@ class TagMetrics {
   byDefault: Counter | null = null;
   preservedByTag: Map<string, Counter> = new Map();
   preservedOther: Counter = new Counter(taggedName("tagging.preserved", ["tag", "other"]));
+  // Whether Envoy accepted clear_route_cache: a host without the foreign function shows up here.
+  routeCleared: Counter = new Counter(taggedName("tagging.route_cache", ["result", "cleared"]));
+  routeClearFailed: Counter = new Counter(taggedName("tagging.route_cache", ["result", "failed"]));
 
   constructor(c: TaggingConfig) {
     for (let i = 0; i < c.rules.length; i++) {
@@ -150,7 +153,10 @@ class Tagging extends Context {
       }
     }
     // Envoy picked the route before this filter ran and no longer re-picks it on header edits.
-    if (routeChanged && c.clearRouteCache) clearRouteCache();
+    if (routeChanged && c.clearRouteCache) {
+      if (clearRouteCache() == WasmResultValues.Ok) root.metrics!.routeCleared.increment();
+      else root.metrics!.routeClearFailed.increment();
+    }
     if (c.responseHeader.length) this.tag = tag;
     return FilterHeadersStatusValues.Continue;
   }
