@@ -213,7 +213,7 @@ describe("B3", () => {
   });
 
   test("B3 debug means sampled; it is re-emitted as debug", async () => {
-    const h = await host({ emit: ["w3c", "b3multi"], sample_rate: 0 });
+    const h = await host({ emit: ["w3c", "b3multi"], sampleRate: 0 });
     const s = run(h, { "x-b3-traceid": "48485a3953bb6124", "x-b3-spanid": "a2fb4a1d1a96d312", "x-b3-flags": "1" });
     assert.equal(traceparent(s).flags & 1, 1);
     assert.equal(s.requestHeaders.get("x-b3-flags"), "1");
@@ -222,13 +222,13 @@ describe("B3", () => {
 });
 
 describe("sampling", () => {
-  test("sample_rate 0: new traces are not sampled", async () => {
-    const h = await host({ sample_rate: 0 });
+  test("sampleRate 0: new traces are not sampled", async () => {
+    const h = await host({ sampleRate: 0 });
     for (let i = 0; i < 20; i++) assert.equal(traceparent(run(h)).flags, 0x02);
   });
 
-  test("sample_rate 0.25 samples about a quarter of new traces", async () => {
-    const h = await host({ sample_rate: 0.25 });
+  test("sampleRate 0.25 samples about a quarter of new traces", async () => {
+    const h = await host({ sampleRate: 0.25 });
     let sampled = 0;
     const n = 4000;
     for (let i = 0; i < n; i++) sampled += traceparent(run(h)).flags & 1;
@@ -236,14 +236,14 @@ describe("sampling", () => {
   });
 
   test("an incoming decision is respected whatever the rate", async () => {
-    const never = await host({ sample_rate: 0 });
+    const never = await host({ sampleRate: 0 });
     assert.equal(traceparent(run(never, { traceparent: VALID })).flags, 0x01);
-    const always = await host({ sample_rate: 1, mode: "span" });
+    const always = await host({ sampleRate: 1, mode: "span" });
     assert.equal(traceparent(run(always, { traceparent: VALID.replace(/01$/, "00") })).flags, 0x00);
   });
 
   test("a B3 sampling decision without ids starts a new trace with that decision", async () => {
-    const h = await host({ sample_rate: 1 });
+    const h = await host({ sampleRate: 1 });
     const a = traceparent(run(h, { b3: "0" }));
     assert.equal(a.flags, 0x02);
     const b = traceparent(run(h, { "x-b3-sampled": "0" }));
@@ -252,9 +252,9 @@ describe("sampling", () => {
   });
 
   test("a deferred B3 decision is made by the rate, consistently for the same trace id", async () => {
-    const h = await host({ sample_rate: 0 });
+    const h = await host({ sampleRate: 0 });
     assert.equal(traceparent(run(h, { b3: "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1" })).flags, 0x00);
-    const h1 = await host({ sample_rate: 1 });
+    const h1 = await host({ sampleRate: 1 });
     assert.equal(traceparent(run(h1, { b3: "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1" })).flags, 0x01);
   });
 });
@@ -276,72 +276,72 @@ describe("x-request-id", () => {
   });
 
   test("it can be derived from the trace id, plain or UUID-shaped", async () => {
-    const plain = await host({ request_id_format: "trace_id" });
+    const plain = await host({ requestIdFormat: "traceId" });
     assert.equal(run(plain, { traceparent: VALID }).requestHeaders.get("x-request-id"), TRACE);
-    const dashed = await host({ request_id_format: "trace_id_uuid" });
+    const dashed = await host({ requestIdFormat: "traceIdUuid" });
     assert.equal(run(dashed, { traceparent: VALID }).requestHeaders.get("x-request-id"), "0af76519-16cd-43dd-8448-eb211c80319c");
   });
 
-  test("preserve_request_id false replaces a present one; the header name is configurable", async () => {
-    const h = await host({ preserve_request_id: false, request_id_header: "X-Correlation-Id", request_id_format: "trace_id" });
+  test("preserveRequestId false replaces a present one; the header name is configurable", async () => {
+    const h = await host({ preserveRequestId: false, requestIdHeader: "X-Correlation-Id", requestIdFormat: "traceId" });
     const s = run(h, { traceparent: VALID, "x-correlation-id": "client-chosen" });
     assert.equal(s.requestHeaders.get("x-correlation-id"), TRACE);
     assert.equal(s.requestHeaders.get("x-request-id"), undefined);
   });
 
-  test("an empty request_id_header turns request ids off", async () => {
-    const h = await host({ request_id_header: "" });
+  test("an empty requestIdHeader turns request ids off", async () => {
+    const h = await host({ requestIdHeader: "" });
     assert.equal(run(h).requestHeaders.get("x-request-id"), undefined);
   });
 });
 
 describe("echo and access log", () => {
   test("the echo headers are configurable: request id on, trace id renamed or off", async () => {
-    const h = await host({ echo_trace_id_header: "x-b3-echo", echo_request_id_header: "x-request-id" });
+    const h = await host({ echoTraceIdHeader: "x-b3-echo", echoRequestIdHeader: "x-request-id" });
     const s = run(h, { traceparent: VALID, "x-request-id": "abc-123" });
     assert.equal(s.responseHeaders.get("x-b3-echo"), TRACE);
     assert.equal(s.responseHeaders.get("x-request-id"), "abc-123");
     assert.equal(s.responseHeaders.get("x-trace-id"), undefined);
-    const off = await host({ echo_trace_id_header: "" });
+    const off = await host({ echoTraceIdHeader: "" });
     assert.equal(run(off).responseHeaders.get("x-trace-id"), undefined);
   });
 
   test("a generated request id is echoed as generated", async () => {
-    const h = await host({ echo_request_id_header: "x-request-id" });
+    const h = await host({ echoRequestIdHeader: "x-request-id" });
     const s = run(h);
     assert.match(s.responseHeaders.get("x-request-id") ?? "", UUID4_RE);
     assert.equal(s.responseHeaders.get("x-request-id"), s.requestHeaders.get("x-request-id"));
   });
 
-  test("filter_state_property stores the trace id as a stream property (filter state wasm.<name>)", async () => {
-    const h = await host({ filter_state_property: "trace_id" });
+  test("filterStateProperty stores the trace id as a stream property (filter state wasm.<name>)", async () => {
+    const h = await host({ filterStateProperty: "trace_id" });
     const s = run(h, { traceparent: VALID });
     assert.equal(s.property("trace_id"), TRACE);
   });
 
-  test("envoy_filter_state_key sets Envoy filter state through set_envoy_filter_state", async () => {
-    const h = await host({ envoy_filter_state_key: "envoy.string", filter_state_value: "request_id" });
+  test("envoyFilterStateKey sets Envoy filter state through set_envoy_filter_state", async () => {
+    const h = await host({ envoyFilterStateKey: "envoy.string", filterStateValue: "requestId" });
     const s = run(h, { "x-request-id": "req-42" });
     assert.equal(s.filterState.get("envoy.string"), "req-42");
-    const t = await host({ envoy_filter_state_key: "envoy.string", filter_state_value: "traceparent" });
+    const t = await host({ envoyFilterStateKey: "envoy.string", filterStateValue: "traceparent" });
     assert.equal(run(t, { traceparent: VALID }).filterState.get("envoy.string"), VALID);
   });
 
   test("a refused filter-state key is reported once, not per request", async () => {
     const h = await ProxyHost.create({
-      wasm: WASM, rootId: "trace_id", pluginConfig: { envoy_filter_state_key: "my.key" },
+      wasm: WASM, rootId: "trace_id", pluginConfig: { envoyFilterStateKey: "my.key" },
       foreignFunctions: { set_envoy_filter_state: () => 1 /* NotFound, as Envoy answers an unknown factory */ },
     });
     run(h); run(h); run(h);
     const warnings = h.logMessages("warn").filter((m) => m.includes("my.key"));
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0], /envoy_filter_state_key must name a registered filter-state object factory/);
+    assert.match(warnings[0], /envoyFilterStateKey must name a registered filter-state object factory/);
   });
 });
 
 describe("metrics and configuration", () => {
-  test("each request counts once: started, propagated or repaired; stat_prefix renames them", async () => {
-    const h = await host({ stat_prefix: "edge" });
+  test("each request counts once: started, propagated or repaired; statPrefix renames them", async () => {
+    const h = await host({ statPrefix: "edge" });
     run(h); run(h, { traceparent: VALID }); run(h, { traceparent: "garbage" }); run(h, { traceparent: VALID });
     assert.equal(h.metric("edge.traces_started"), 1);
     assert.equal(h.metric("edge.traces_propagated"), 2);
@@ -350,9 +350,9 @@ describe("metrics and configuration", () => {
 
   const refused: [string, unknown, RegExp][] = [
     ["an unknown format", { emit: ["w3c", "jaeger"] }, /emit\[1\]: unknown format "jaeger"/],
-    ["a bad rate", { sample_rate: 2 }, /sample_rate: must be a number between 0 and 1/],
-    ["a bad header name", { request_id_header: "x request id" }, /request_id_header: "x request id" is not a valid header name/],
-    ["an unknown field", { sampel_rate: 0.1 }, /sampel_rate: unknown field/],
+    ["a bad rate", { sampleRate: 2 }, /sampleRate: must be a number between 0 and 1/],
+    ["a bad header name", { requestIdHeader: "x request id" }, /requestIdHeader: "x request id" is not a valid header name/],
+    ["an unknown field", { sampelRate: 0.1 }, /sampelRate: unknown field/],
     ["malformed JSON", "{", /configuration is not valid JSON/],
   ];
   for (const [what, config, message] of refused) {
@@ -370,7 +370,7 @@ describe("metrics and configuration", () => {
 
 describe("ids", () => {
   test("1,000,000 generated trace ids over 2 worker VMs: no duplicate, none all-zero", { timeout: 300_000 }, async () => {
-    const h = await host({ echo_trace_id_header: "", request_id_header: "" }, 2);
+    const h = await host({ echoTraceIdHeader: "", requestIdHeader: "" }, 2);
     const seen = new Set<string>();
     const n = 1_000_000;
     for (let i = 0; i < n; i++) {

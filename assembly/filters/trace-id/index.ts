@@ -179,7 +179,7 @@ class TraceIdStream extends Context {
       if (status != 0 && !this.root.filterStateWarned) {
         this.root.filterStateWarned = true;
         log(LogLevelValues.warn, "trace-id: Envoy refused filter state \"" + key.name + "\" (status " + status.toString() +
-          "): envoy_filter_state_key must name a registered filter-state object factory, e.g. envoy.string");
+          "): envoyFilterStateKey must name a registered filter-state object factory, e.g. envoy.string");
       }
     }
   }

@@ -57,25 +57,25 @@ export function parseSettings(text: string): Settings | null {
       s.emitB3 = emit.includes(Format.B3);
       s.emitB3Multi = emit.includes(Format.B3Multi);
     }
-    s.sampleRate = rate(c, "sample_rate", 1.0);
+    s.sampleRate = rate(c, "sampleRate", 1.0);
     s.sampleThreshold = <u64>(s.sampleRate * SAMPLE_SCALE);
-    s.requestIdHeader = optionalName(c.headerName("request_id_header", "x-request-id"));
-    s.preserveRequestId = c.bool("preserve_request_id", true);
-    const f = c.oneOf("request_id_format", "uuid4", ["uuid4", "trace_id", "trace_id_uuid"]);
-    s.requestIdFormat = f == "trace_id" ? RequestIdFormat.TraceId : f == "trace_id_uuid" ? RequestIdFormat.TraceIdUuid : RequestIdFormat.Uuid4;
-    s.echoTraceIdHeader = optionalName(c.headerName("echo_trace_id_header", "x-trace-id"));
-    s.echoRequestIdHeader = optionalName(c.headerName("echo_request_id_header", ""));
-    s.filterStateProperty = optionalName(identifier(c, "filter_state_property"));
-    s.envoyFilterStateKey = optionalName(identifier(c, "envoy_filter_state_key"));
-    const v = c.oneOf("filter_state_value", "trace_id", ["trace_id", "request_id", "traceparent"]);
-    s.filterStateValue = v == "request_id" ? StateValue.RequestId : v == "traceparent" ? StateValue.Traceparent : StateValue.TraceId;
-    s.statPrefix = identifier(c, "stat_prefix", "trace_id");
-    if (s.statPrefix.length == 0 && c.ok()) c.fail("stat_prefix", "must not be empty");
+    s.requestIdHeader = optionalName(c.headerName("requestIdHeader", "x-request-id"));
+    s.preserveRequestId = c.bool("preserveRequestId", true);
+    const f = c.oneOf("requestIdFormat", "uuid4", ["uuid4", "traceId", "traceIdUuid"]);
+    s.requestIdFormat = f == "traceId" ? RequestIdFormat.TraceId : f == "traceIdUuid" ? RequestIdFormat.TraceIdUuid : RequestIdFormat.Uuid4;
+    s.echoTraceIdHeader = optionalName(c.headerName("echoTraceIdHeader", "x-trace-id"));
+    s.echoRequestIdHeader = optionalName(c.headerName("echoRequestIdHeader", ""));
+    s.filterStateProperty = optionalName(identifier(c, "filterStateProperty"));
+    s.envoyFilterStateKey = optionalName(identifier(c, "envoyFilterStateKey"));
+    const v = c.oneOf("filterStateValue", "traceId", ["traceId", "requestId", "traceparent"]);
+    s.filterStateValue = v == "requestId" ? StateValue.RequestId : v == "traceparent" ? StateValue.Traceparent : StateValue.TraceId;
+    s.statPrefix = identifier(c, "statPrefix", "trace_id");
+    if (s.statPrefix.length == 0 && c.ok()) c.fail("statPrefix", "must not be empty");
     if (s.requestIdHeader === null && s.echoRequestIdHeader !== null && c.ok()) {
-      c.fail("echo_request_id_header", "needs request_id_header (there is no request id to echo)");
+      c.fail("echoRequestIdHeader", "needs requestIdHeader (there is no request id to echo)");
     }
     if (s.requestIdHeader === null && s.filterStateValue == StateValue.RequestId && c.ok()) {
-      c.fail("filter_state_value", "\"request_id\" needs request_id_header");
+      c.fail("filterStateValue", "\"requestId\" needs requestIdHeader");
     }
     c.rejectUnknown();
   }

@@ -32,10 +32,10 @@ describe("trace-id settings", () => {
     expect(ok("{}").emitW3c).toBe(true);
   });
   it("reads every field", () => {
-    const s = ok('{"mode": "span", "extract": ["b3", "w3c"], "emit": ["w3c", "b3multi", "b3"], "sample_rate": 0.25,' +
-      '"request_id_header": "X-Correlation-ID", "preserve_request_id": false, "request_id_format": "trace_id_uuid",' +
-      '"echo_trace_id_header": "", "echo_request_id_header": "x-request-id", "filter_state_property": "trace_id",' +
-      '"envoy_filter_state_key": "envoy.string", "filter_state_value": "traceparent", "stat_prefix": "edge.trace"}');
+    const s = ok('{"mode": "span", "extract": ["b3", "w3c"], "emit": ["w3c", "b3multi", "b3"], "sampleRate": 0.25,' +
+      '"requestIdHeader": "X-Correlation-ID", "preserveRequestId": false, "requestIdFormat": "traceIdUuid",' +
+      '"echoTraceIdHeader": "", "echoRequestIdHeader": "x-request-id", "filterStateProperty": "trace_id",' +
+      '"envoyFilterStateKey": "envoy.string", "filterStateValue": "traceparent", "statPrefix": "edge.trace"}');
     expect(s.mode).toBe(Mode.Span);
     expect(s.extract.length).toBe(2);
     expect(s.extract[0]).toBe(Format.B3);
@@ -54,7 +54,7 @@ describe("trace-id settings", () => {
     expect(s.needsRequestId).toBe(true);
   });
   it("accepts an empty emit or extract list and a rate of 0", () => {
-    const s = ok('{"emit": [], "extract": [], "sample_rate": 0}');
+    const s = ok('{"emit": [], "extract": [], "sampleRate": 0}');
     expect(s.emitW3c).toBe(false);
     expect(s.extract.length).toBe(0);
     expect(s.sampleThreshold).toBe(0);
@@ -67,22 +67,22 @@ describe("trace-id settings", () => {
     expect(err('{"emit": 3}')).toBe("emit: expected array of strings, got number");
   });
   it("refuses a bad sampling rate", () => {
-    expect(err('{"sample_rate": 1.5}')).toBe("sample_rate: must be a number between 0 and 1 (a fraction of new traces)");
-    expect(err('{"sample_rate": -0.1}')).toBe("sample_rate: must be a number between 0 and 1 (a fraction of new traces)");
-    expect(err('{"sample_rate": "50%"}')).toBe("sample_rate: expected number, got string");
+    expect(err('{"sampleRate": 1.5}')).toBe("sampleRate: must be a number between 0 and 1 (a fraction of new traces)");
+    expect(err('{"sampleRate": -0.1}')).toBe("sampleRate: must be a number between 0 and 1 (a fraction of new traces)");
+    expect(err('{"sampleRate": "50%"}')).toBe("sampleRate: expected number, got string");
   });
   it("refuses a bad header name", () => {
-    expect(err('{"request_id_header": "x request id"}')).toBe('request_id_header: "x request id" is not a valid header name');
-    expect(err('{"echo_trace_id_header": "x-trace:id"}')).toBe('echo_trace_id_header: "x-trace:id" is not a valid header name');
+    expect(err('{"requestIdHeader": "x request id"}')).toBe('requestIdHeader: "x request id" is not a valid header name');
+    expect(err('{"echoTraceIdHeader": "x-trace:id"}')).toBe('echoTraceIdHeader: "x-trace:id" is not a valid header name');
   });
   it("refuses unknown values, unknown fields and inconsistent settings", () => {
     expect(err('{"mode": "hop"}')).toBe('mode: unknown value "hop" (expected one of: propagate, span)');
-    expect(err('{"request_id_format": "ulid"}')).toBe('request_id_format: unknown value "ulid" (expected one of: uuid4, trace_id, trace_id_uuid)');
-    expect(err('{"sample_rates": 0.5}')).toBe("sample_rates: unknown field");
-    expect(err('{"request_id_header": "", "echo_request_id_header": "x-request-id"}'))
-      .toBe("echo_request_id_header: needs request_id_header (there is no request id to echo)");
-    expect(err('{"filter_state_property": "a b"}')).toBe("filter_state_property: \"a b\" may only contain letters, digits, '.', '_' and '-'");
-    expect(err('{"stat_prefix": ""}')).toBe("stat_prefix: must not be empty");
+    expect(err('{"requestIdFormat": "ulid"}')).toBe('requestIdFormat: unknown value "ulid" (expected one of: uuid4, traceId, traceIdUuid)');
+    expect(err('{"sampleRates": 0.5}')).toBe("sampleRates: unknown field");
+    expect(err('{"requestIdHeader": "", "echoRequestIdHeader": "x-request-id"}'))
+      .toBe("echoRequestIdHeader: needs requestIdHeader (there is no request id to echo)");
+    expect(err('{"filterStateProperty": "a b"}')).toBe("filterStateProperty: \"a b\" may only contain letters, digits, '.', '_' and '-'");
+    expect(err('{"statPrefix": ""}')).toBe("statPrefix: must not be empty");
     expect(err("[1]")).toBe("configuration must be a JSON object, got array");
     expect(err("{").startsWith("configuration is not valid JSON")).toBe(true);
   });
