@@ -53,6 +53,10 @@ export interface BootstrapOptions {
   address?: string;
   /** Write module paths as given (relative to Envoy's working directory) instead of absolute. */
   relativeModulePaths?: boolean;
+  /** A file access log on the listener: one line per request in Envoy's text format. */
+  accessLog?: { path: string; format: string };
+  /** Extra HttpConnectionManager fields, e.g. { generate_request_id: false }. */
+  connectionManager?: Record<string, YamlValue>;
 }
 
 export const modulePath = (module: string) =>
@@ -114,6 +118,17 @@ function cluster(name: string, t: ClusterTarget): YamlValue {
   };
 }
 
+function fileAccessLog(path: string, format: string): YamlValue {
+  return {
+    name: "envoy.access_loggers.file",
+    typed_config: {
+      "@type": "type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog",
+      path,
+      log_format: { text_format_source: { inline_string: format } },
+    },
+  };
+}
+
 /** The bootstrap as a JSON-like object (render it with toYaml). */
 export function bootstrap(o: BootstrapOptions): YamlValue {
   const address = o.address ?? "127.0.0.1";
@@ -135,6 +150,8 @@ export function bootstrap(o: BootstrapOptions): YamlValue {
             typed_config: {
               "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
               stat_prefix: "ingress_http",
+              ...o.connectionManager,
+              access_log: o.accessLog ? [fileAccessLog(o.accessLog.path, o.accessLog.format)] : undefined,
               route_config: {
                 name: "local",
                 virtual_hosts: [{ name: "all", domains: ["*"], routes: routes.map((r) => route(r, names[0])) }],
