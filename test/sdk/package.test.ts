@@ -115,3 +115,18 @@ test("the built module instantiates and adds its header when the host calls it",
   assert.equal(ex.proxy_on_response_headers(2, 0, 1), 0);
   assert.deepEqual(added, ["2:hello=world"]); // map 2 = HTTP_RESPONSE_HEADERS
 });
+
+test("the packaged test host (`proxy-wasm-as/host`) runs the filter from the user's project", () => {
+  assert.ok(project, "needs the project from the previous tests");
+  writeFileSync(join(project, "check.mjs"), `
+import { ProxyHost } from "proxy-wasm-as/host";
+const host = await ProxyHost.create({ wasm: "build/hello.wasm", rootId: "hello" });
+const s = host.newHttpStream();
+s.sendRequestHeaders({ ":method": "GET", ":path": "/", ":authority": "x" }, { endOfStream: true });
+s.sendResponseHeaders({ ":status": "200" }, { endOfStream: true });
+s.complete();
+console.log(JSON.stringify({ configured: host.configured, hello: s.responseHeaders.get("hello"), traps: host.traps.length }));
+`);
+  const out = sh(process.execPath, ["check.mjs"], project);
+  assert.deepEqual(JSON.parse(out.trim().split("\n").pop()!), { configured: true, hello: "world", traps: 0 });
+});
