@@ -33,12 +33,14 @@ function play(host: ProxyHost, s: Scenario, req: Scenario["requests"][number]): 
   const seen: Record<string, SeenRequest[]> = {};
   const record = (name: string, q: SeenRequest) => (seen[name] ??= []).push(q);
   const st = host.newHttpStream();
+  const client = Object.fromEntries(Object.entries(req.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   const headers: Record<string, string> = {
     ":method": req.method ?? "GET", ":path": req.path, ":authority": AUTHORITY, ":scheme": "http",
-    ...Object.fromEntries(Object.entries(req.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
+    ...client,
     ...(req.body !== undefined ? { "content-length": String(Buffer.byteLength(req.body)) } : {}),
     "x-forwarded-proto": "http",
-    "x-request-id": randomUUID(),
+    // Envoy generates one when absent and keeps the client's (the connection is not treated as an edge).
+    "x-request-id": client["x-request-id"] ?? randomUUID(),
   };
   st.sendRequestHeaders(headers, { endOfStream: req.body === undefined });
   answerCallouts(host, s, record);
@@ -46,9 +48,9 @@ function play(host: ProxyHost, s: Scenario, req: Scenario["requests"][number]): 
     st.sendRequestBody(req.body, { endOfStream: true });
     answerCallouts(host, s, record);
   }
-  const client = st.localResponse ? local(st) : forward(host, s, st, record);
+  const outcome = st.localResponse ? local(st) : forward(host, s, st, record);
   st.complete();
-  return { client, seen };
+  return { client: outcome, seen };
 }
 
 function local(st: HttpStream) {
