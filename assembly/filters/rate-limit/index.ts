@@ -69,10 +69,9 @@ class RateLimit extends Context {
       if (h == 0) continue;
       if (nowMs == 0) nowMs = getMonotonicTimeNanoseconds() / 1000000 + 1; // +1: 0 means "not read"
       const store = rule.store;
-      const evictedBefore = store.evictions;
       const outcome = store.take(h, rule.limits, nowMs, s.casAttempts, out);
       const m = rule.metrics!;
-      if (store.evictions != evictedBefore) m.evicted.increment();
+      if (store.evicted) m.evicted.increment();
       if (outcome != SlotOutcome.Decided) {
         if (s.failOpen) { m.failOpen.increment(); continue; }
         m.failClosed.increment();

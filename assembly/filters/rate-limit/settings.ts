@@ -4,7 +4,7 @@
 import { ConfigObject, ConfigArray, Counter, Headers, makeHeaderPair, isHeaderName } from "../../index";
 import { Condition, Source, parseCondition, parseSource, RequestView, fnv1a64, fmix64 } from "../common";
 import { BucketLimits } from "./bucket";
-import { SlotStore } from "./slots";
+import { SlotStore, WAYS } from "./slots";
 
 export const DEFAULT_MAX_KEYS: i64 = 10000;
 export const MAX_MAX_KEYS: i64 = 1000000;
@@ -184,7 +184,9 @@ function parseRule(list: ConfigArray, i: i32, s: Settings): Rule | null {
   const shadow = r.bool("shadow", false);
   if (!r.ok() || !r.rejectUnknown()) return null;
 
-  const store = new SlotStore("rl:" + s.namespace + ":" + name + ":", <u32>slots);
+  // Keyed rules: groups of WAYS entries, enough for maxKeys; a keyless rule: one entry.
+  const ways: u32 = key.length > 0 ? WAYS : 1;
+  const store = new SlotStore("rl:" + s.namespace + ":" + name + ":", <u32>((slots + ways - 1) / ways), ways);
   return new Rule(name, match, key, new BucketLimits(<u64>tokens, <u64>intervalMs, <u64>burst),
     missing == "unknown", shadow || s.shadow, store);
 }

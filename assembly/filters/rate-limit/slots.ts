@@ -1,70 +1,54 @@
 // A fixed key space of buckets in shared data, updated with compare-and-swap.
 //
 // Shared data has no delete and no expiry, so per-client keys would grow Envoy's memory forever.
-// Instead a rule owns `slots` keys ("<prefix><i>"), all created at configure time (the ABI has no
-// atomic create-if-absent, so creating them during traffic could lose a first update). A client key
-// is hashed to 64 bits and may live in one of two slots (two-choice hashing keeps collisions rare).
-// A slot records the hash of the key it holds; a slot whose bucket has refilled to full carries no
-// information and is taken over by any key. Only when both candidate slots hold other, still
-// non-full buckets is one evicted (the one updated least recently); its owner comes back to a full
-// bucket — the documented price of the memory bound.
+// Instead a rule owns `groups` keys ("<prefix><g>"), all created at configure time (the ABI has no
+// atomic create-if-absent, so creating them during traffic could lose a first update). Each key holds
+// a group of `ways` bucket entries; a client key is hashed to 64 bits and lives in the group its hash
+// selects (set-associative, like a CPU cache): one read finds it, one CAS write updates it.
+//
+// An entry records the hash of the key it holds. An entry whose bucket has refilled to full carries
+// no information and is taken over by any key (lossless). Only when every entry of the group holds
+// another key's non-full bucket is one evicted — the least recently updated; its owner comes back to
+// a full bucket, the documented price of the memory bound.
 import { getSharedData, setSharedData, SharedValue, WasmResultValues } from "../../index";
-import { BucketLimits, BucketState, TakeResult, take, fullBucket, refill } from "./bucket";
+import { BucketLimits, BucketState, TakeResult, take, refill } from "./bucket";
 
-/** Bytes of one slot value: key hash, level, last refill (ms), unit scale — four u64, little-endian. */
-export const SLOT_BYTES: i32 = 32;
+/** Bytes of one entry: key hash, level, last refill (ms), unit scale — four u64, little-endian. */
+export const ENTRY_BYTES: i32 = 32;
+/** Entries per group for a keyed rule. */
+export const WAYS: u32 = 8;
 
 export enum SlotOutcome {
   /** The bucket decided (see TakeResult.admitted). */
   Decided = 0,
   /** Other workers kept winning the compare-and-swap past the retry bound. */
   Contended = 1,
-  /** The host refused a read or write (or a slot is missing or malformed). */
+  /** The host refused a read or write (or the group is missing or malformed). */
   Failed = 2,
 }
 
-/** FNV-1a 64 over the UTF-16 code units; never 0, which marks an empty slot. */
-export function hashKey(key: string): u64 {
-  let h: u64 = 0xcbf29ce484222325;
-  const p = changetype<usize>(key);
-  const n = <usize>key.length << 1;
-  for (let i: usize = 0; i < n; i++) {
-    h ^= <u64>load<u8>(p + i);
-    h *= 0x100000001b3;
-  }
-  // Final avalanche so both halves of the hash spread well for the two slot choices.
-  h ^= h >> 33; h *= 0xff51afd7ed558ccd; h ^= h >> 33;
-  return h == 0 ? 1 : h;
-}
-
-// The value last read from a slot, decoded.
-class SlotRead {
-  ok: bool = false;
-  cas: u32 = 0;
-  hash: u64 = 0;
-  state: BucketState = new BucketState();
-}
-
 export class SlotStore {
-  /** Evictions of a non-full bucket, since the store was made (for the metric). */
-  evictions: u64 = 0;
-  private readonly a: SlotRead = new SlotRead();
-  private readonly b: SlotRead = new SlotRead();
-  private readonly out: ArrayBuffer = new ArrayBuffer(SLOT_BYTES);
+  /** Set by take(): it evicted another key's non-full bucket. */
+  evicted: bool = false;
+  private readonly state: BucketState = new BucketState();
+  private readonly probe: BucketState = new BucketState();
 
-  constructor(public readonly prefix: string, public readonly slots: u32) {}
+  constructor(public readonly prefix: string, public readonly groups: u32, public readonly ways: u32) {}
 
-  /** The shared-data key of slot i. */
-  key(i: u32): string { return this.prefix + i.toString(); }
+  /** Bucket capacity of the key space (groups × ways). */
+  get capacity(): u32 { return this.groups * this.ways; }
+
+  /** The shared-data key of group g. */
+  key(g: u32): string { return this.prefix + g.toString(); }
 
   /**
-   * Creates the slots that do not exist yet (at configure time). Existing slots — live buckets from
+   * Creates the groups that do not exist yet (at configure time). Existing groups — live buckets from
    * before a reconfiguration — are left as they are. Returns false if the host refused a write.
    */
   ensure(): bool {
-    const empty = new ArrayBuffer(SLOT_BYTES);
-    for (let i: u32 = 0; i < this.slots; i++) {
-      const k = this.key(i);
+    const empty = new ArrayBuffer(<i32>this.ways * ENTRY_BYTES);
+    for (let g: u32 = 0; g < this.groups; g++) {
+      const k = this.key(g);
       if (getSharedData(k).value !== null) continue;
       if (setSharedData(k, empty, 0) != WasmResultValues.Ok) return false;
     }
@@ -72,89 +56,82 @@ export class SlotStore {
   }
 
   /**
-   * Takes one token from the bucket of the key with hash `h`, retrying up to `maxAttempts` times when
-   * another worker updated a slot in between. `out` receives the decision when the outcome is Decided.
+   * Takes one token from the bucket of the key with hash `h` (never 0), retrying up to `maxAttempts`
+   * times when another worker updated the group in between. `out` receives the decision when the
+   * outcome is Decided.
    */
   take(h: u64, limits: BucketLimits, nowMs: u64, maxAttempts: i32, out: TakeResult): SlotOutcome {
-    const first = <u32>(h % <u64>this.slots);
-    const second = this.slots > 1 ? <u32>((h >> 32) % <u64>this.slots) : first;
+    this.evicted = false;
+    const k = this.key(<u32>(h % <u64>this.groups));
+    const s = this.state;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      const a = this.a;
-      if (!this.read(first, a)) return SlotOutcome.Failed;
-      let slot = first;
-      let cur = a;
-      let fresh = false;
-      let evicting = false;
-      if (a.hash != h) {
-        const b = this.b;
-        if (second == first) {
-          fresh = true;
-        } else {
-          if (!this.read(second, b)) return SlotOutcome.Failed;
-          if (b.hash == h) { slot = second; cur = b; }
-          else {
-            fresh = true;
-            // Prefer an empty or idle slot; else evict the bucket updated least recently.
-            if (!this.free(a, limits, nowMs) && (this.free(b, limits, nowMs) || b.state.lastMs < a.state.lastMs)) {
-              slot = second; cur = b;
-            }
-          }
-        }
-        evicting = fresh && !this.free(cur, limits, nowMs);
+      const v: SharedValue = getSharedData(k);
+      const buf = v.value;
+      // A missing group means the configure-time creation failed; writing now could clobber another
+      // worker's update, so report a failure (the failure policy decides). A group written under
+      // another width (an older configuration) is used at its own width.
+      if (buf === null || buf.byteLength == 0 || buf.byteLength % ENTRY_BYTES != 0) return SlotOutcome.Failed;
+      const p = changetype<usize>(buf);
+      const n = buf.byteLength / ENTRY_BYTES;
+      let at = -1;
+      for (let i = 0; i < n; i++) {
+        if (load<u64>(p + <usize>i * ENTRY_BYTES) == h) { at = i; break; }
       }
-      const state = fresh ? fullBucket(limits, nowMs) : cur.state;
-      take(state, limits, nowMs, out);
+      const fresh = at < 0;
+      let evicting = false;
+      if (fresh) {
+        at = this.victim(p, n, limits, nowMs);
+        const e = p + <usize>at * ENTRY_BYTES;
+        evicting = load<u64>(e) != 0 && !this.isFree(e, limits, nowMs);
+        s.level = limits.capacity; s.lastMs = nowMs; s.scale = limits.cost; // a new key: full bucket
+      } else {
+        const e = p + <usize>at * ENTRY_BYTES;
+        s.level = load<u64>(e, 8); s.lastMs = load<u64>(e, 16); s.scale = load<u64>(e, 24);
+      }
+      take(s, limits, nowMs, out);
       // A rejection leaves a stored bucket as it was: its refill is a pure function of time, so the
       // write would change nothing (and would only contend with workers that are admitting).
-      // (A fresh bucket is full, so it always admits and is always written.)
+      // A fresh bucket is full, so it always admits and is always written.
       if (!out.admitted) return SlotOutcome.Decided;
-      const st = this.write(slot, h, state, cur.cas);
-      if (st == WasmResultValues.Ok) {
-        if (evicting) this.evictions++;
-        return SlotOutcome.Decided;
-      }
+      const e = p + <usize>at * ENTRY_BYTES;
+      store<u64>(e, h); store<u64>(e, s.level, 8); store<u64>(e, s.lastMs, 16); store<u64>(e, s.scale, 24);
+      const st = setSharedData(k, buf, v.cas);
+      if (st == WasmResultValues.Ok) { this.evicted = evicting; return SlotOutcome.Decided; }
       if (st != WasmResultValues.CasMismatch) return SlotOutcome.Failed;
     }
     return SlotOutcome.Contended;
   }
 
-  /** Empty, or full by now (so it holds nothing worth keeping). */
-  private free(r: SlotRead, limits: BucketLimits, nowMs: u64): bool {
-    if (r.hash == 0) return true;
-    const probe = new BucketState(r.state.level, r.state.lastMs, r.state.scale);
-    refill(probe, limits, nowMs);
-    return probe.level >= limits.capacity;
+  /** The entry a new key takes: the first empty or idle one, else the least recently updated. */
+  private victim(p: usize, n: i32, limits: BucketLimits, nowMs: u64): i32 {
+    let oldest = 0;
+    let oldestMs: u64 = u64.MAX_VALUE;
+    for (let i = 0; i < n; i++) {
+      const e = p + <usize>i * ENTRY_BYTES;
+      if (load<u64>(e) == 0 || this.isFree(e, limits, nowMs)) return i;
+      const last = load<u64>(e, 16);
+      if (last < oldestMs) { oldestMs = last; oldest = i; }
+    }
+    return oldest;
   }
 
-  private read(i: u32, r: SlotRead): bool {
-    const v: SharedValue = getSharedData(this.key(i));
-    const buf = v.value;
-    // A missing slot means the configure-time creation failed; a short one is not ours. Either way
-    // writing now could clobber another worker's update, so report a failure (the failure policy decides).
-    if (buf === null || buf.byteLength != SLOT_BYTES) { r.ok = false; return false; }
-    const p = changetype<usize>(buf);
-    r.ok = true;
-    r.cas = v.cas;
-    r.hash = load<u64>(p);
-    r.state.level = load<u64>(p, 8);
-    r.state.lastMs = load<u64>(p, 16);
-    r.state.scale = load<u64>(p, 24);
-    return true;
-  }
-
-  private write(i: u32, h: u64, s: BucketState, cas: u32): u32 {
-    const p = changetype<usize>(this.out);
-    store<u64>(p, h);
-    store<u64>(p, s.level, 8);
-    store<u64>(p, s.lastMs, 16);
-    store<u64>(p, s.scale, 24);
-    return setSharedData(this.key(i), this.out, cas);
+  /** Full by now under the current limits, so it holds nothing worth keeping. */
+  private isFree(e: usize, limits: BucketLimits, nowMs: u64): bool {
+    const q = this.probe;
+    q.level = load<u64>(e, 8); q.lastMs = load<u64>(e, 16); q.scale = load<u64>(e, 24);
+    refill(q, limits, nowMs);
+    return q.level >= limits.capacity;
   }
 }
 
-/** Decodes a slot value (for tests and diagnostics): [hash, level, lastMs, scale], or null. */
-export function decodeSlot(buf: ArrayBuffer | null): u64[] | null {
-  if (buf === null || buf.byteLength != SLOT_BYTES) return null;
+/** Decodes a group (for tests and diagnostics): entries of [hash, level, lastMs, scale]. */
+export function decodeGroup(buf: ArrayBuffer | null): u64[][] {
+  const out = new Array<u64[]>();
+  if (buf === null || buf.byteLength % ENTRY_BYTES != 0) return out;
   const p = changetype<usize>(buf);
-  return [load<u64>(p), load<u64>(p, 8), load<u64>(p, 16), load<u64>(p, 24)];
+  for (let i = 0; i < buf.byteLength / ENTRY_BYTES; i++) {
+    const e = p + <usize>i * ENTRY_BYTES;
+    out.push([load<u64>(e), load<u64>(e, 8), load<u64>(e, 16), load<u64>(e, 24)]);
+  }
+  return out;
 }

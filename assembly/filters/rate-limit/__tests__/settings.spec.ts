@@ -45,20 +45,22 @@ describe("rate-limit settings", () => {
     expect(ip.limits.tokens).toBe(10);
     expect(ip.limits.intervalMs).toBe(1000);
     expect(ip.limits.burst).toBe(20);
-    expect(ip.store.slots).toBe(500);
+    expect(ip.store.groups).toBe(63); // 500 keys in groups of 8
+    expect(ip.store.ways).toBe(8);
     expect(ip.limitValue).toBe("20");
     expect(ip.store.prefix).toBe("rl:my.plugin_1:per-ip:");
     const login = s.rules[1];
     expect(login.match).not.toBeNull();
     expect(login.key.length).toBe(0);
-    expect(login.store.slots).toBe(1);
+    expect(login.store.groups).toBe(1);
+    expect(login.store.ways).toBe(1);
     expect(login.limits.burst).toBe(5);
     expect(login.limits.intervalMs).toBe(60000);
     expect(login.shadow).toBe(true);
     const user = s.rules[2];
     expect(user.countUnknown).toBe(true);
     expect(user.key.length).toBe(2);
-    expect(user.store.slots).toBe(<u32>DEFAULT_MAX_KEYS);
+    expect(user.store.capacity).toBe(<u32>DEFAULT_MAX_KEYS);
   });
 
   it("applies defaults", () => {
