@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { bootstrap, modulePath, type RouteSpec, type WasmFilter } from "./bootstrap.js";
 import { request } from "./http.js";
 import { startStack, type Stack } from "./stack.js";
-import type { Responder, UpstreamResponse } from "./upstream.js";
+import type { Responder } from "./upstream.js";
 import { toYaml, type YamlValue } from "./yaml.js";
 
 export interface DemoTry {
@@ -107,7 +107,7 @@ export function availableDemoFilters(isBuilt = (m: string) => existsSync(moduleP
 export const demoUpstreams: Record<string, Responder> = {
   stable: echo("stable"),
   gray: echo("gray"),
-  auth: (req): UpstreamResponse => req.headers.authorization === `Bearer ${DEMO_TOKEN}`
+  auth: (req) => req.headers.authorization === `Bearer ${DEMO_TOKEN}`
     ? { status: 200, headers: { "x-user": "demo-user" } }
     : { status: 401, headers: { "content-type": "text/plain" }, body: `auth: send "authorization: Bearer ${DEMO_TOKEN}"\n` },
 };

@@ -11,7 +11,7 @@ export interface RecordedRequest {
   body: string;
 }
 
-export interface UpstreamResponse { status?: number; headers?: Record<string, string>; body?: string }
+export interface UpstreamResponse { status?: number; headers?: Record<string, string | undefined>; body?: string }
 export type Responder = (req: RecordedRequest) => UpstreamResponse | Promise<UpstreamResponse>;
 
 export interface Upstream {
@@ -49,7 +49,8 @@ export async function startUpstream(name: string, respond?: Responder, port = 0)
       requests.push(rec);
       const out = await up.respond(rec);
       const body = out.body ?? "";
-      res.writeHead(out.status ?? 200, { ...out.headers, "content-length": Buffer.byteLength(body) });
+      const headers = Object.fromEntries(Object.entries(out.headers ?? {}).filter(([, v]) => v !== undefined)) as Record<string, string>;
+      res.writeHead(out.status ?? 200, { ...headers, "content-length": Buffer.byteLength(body) });
       res.end(body);
     } catch (e) {
       res.writeHead(500, { "content-type": "text/plain" });
