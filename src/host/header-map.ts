@@ -71,13 +71,23 @@ export class HeaderMap {
 
   /** Replaces the whole map (Envoy set_header_map_pairs: remove every key, then add each pair). */
   setAll(init: HeadersInit): void {
-    this.list = [];
-    const pairs: Pair[] =
-      init instanceof HeaderMap ? init.pairs()
-      : Array.isArray(init) ? (init as Pair[])
-      : Object.entries(init as Record<string, string | string[]>).flatMap(([k, v]) =>
-          Array.isArray(v) ? v.map((x) => [k, x] as Pair) : [[k, v] as Pair]);
-    for (const [k, v] of pairs) this.add(k, String(v));
+    const pseudo: Pair[] = [];
+    const rest: Pair[] = [];
+    const put = (k: string, v: string) => {
+      const key = k.toLowerCase();
+      (key.charCodeAt(0) === 58 /* ":" */ ? pseudo : rest).push([key, String(v)]);
+    };
+    if (init instanceof HeaderMap) for (const [k, v] of init.list) put(k, v);
+    else if (Array.isArray(init)) for (const [k, v] of init as Pair[]) put(k, v);
+    else {
+      for (const k in init as Record<string, string | string[]>) {
+        const v = (init as Record<string, string | string[]>)[k];
+        if (Array.isArray(v)) for (const x of v) put(k, x);
+        else put(k, v);
+      }
+    }
+    // Same order add() would give: pseudo-headers first, each group in insertion order.
+    this.list = pseudo.length ? pseudo.concat(rest) : rest;
   }
 
   /** All entries in order, as [key, value] pairs (copies). */

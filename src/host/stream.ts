@@ -7,6 +7,10 @@ import { type BytesLike, concat, toBytes, toText } from "./bytes.js";
 import { HeaderMap, type HeadersInit } from "./header-map.js";
 import type { ProxyHost } from "./host.js";
 import { DEFAULT_STREAM_PROPERTIES, encodeAll, type PropertyInit, type StreamFacts } from "./properties.js";
+
+// Encoded once: every stream shares these read-only maps unless the test gives its own properties.
+const DEFAULTS = encodeAll(DEFAULT_STREAM_PROPERTIES);
+const NONE = new Map<string, Uint8Array>();
 import type { BufferRef, Vm } from "./vm.js";
 
 export interface SendOptions {
@@ -112,8 +116,8 @@ export class HttpStream {
   private readonly connectionId: number;
 
   constructor(readonly host: ProxyHost, readonly vm: Vm, readonly id: number, readonly rootContextId: number, opts: StreamOptions = {}) {
-    this.testProperties = encodeAll(opts.properties);
-    this.testDefaults = encodeAll(DEFAULT_STREAM_PROPERTIES);
+    this.testProperties = opts.properties ? encodeAll(opts.properties) : NONE;
+    this.testDefaults = DEFAULTS;
     this.startNs = host.clock.realtimeNs();
     this.connectionId = id;
   }
@@ -445,6 +449,7 @@ export class HttpStream {
   private invoke(name: string, ...args: number[]): number | undefined {
     this.stopNextIteration = false;
     if (this.vm.failed) return undefined;
+    if (!this.vm.has(name)) return 0; // a module without the callback: Continue, as in cpp-host
     return this.vm.call(name, this.id, this.id, ...args);
   }
 
