@@ -117,7 +117,7 @@ async function instantiateUs(c: BenchCase, module: WebAssembly.Module): Promise<
   return median(times);
 }
 
-async function perRequestNs(c: BenchCase, module: WebAssembly.Module, live: number): Promise<{ ns: number; memGrowthPerKReq: number }> {
+async function perRequestNs(c: BenchCase, module: WebAssembly.Module, live: number): Promise<{ ns: number; median: number; memGrowthPerKReq: number }> {
   const host = await ProxyHost.create({ wasm: module, rootId: c.rootId, pluginConfig: c.config });
   if (!host.configured) throw new Error("on_configure refused the configuration (give the case a config)");
   const req = c.request ?? REQUEST, resp = c.response ?? RESPONSE;
@@ -146,7 +146,9 @@ async function perRequestNs(c: BenchCase, module: WebAssembly.Module, live: numb
     batches.push(Number(process.hrtime.bigint() - t) / 200);
     done += 200;
   }
-  return { ns: median(batches), memGrowthPerKReq: ((mem() - mem0) / done) * 1000 };
+  // The fastest batch: on a shared machine other processes only ever add time, so the minimum is the
+  // most repeatable figure; the median is kept in the JSON too.
+  return { ns: Math.min(...batches), median: median(batches), memGrowthPerKReq: ((mem() - mem0) / done) * 1000 };
 }
 
 interface Row {
@@ -155,7 +157,9 @@ interface Row {
   group?: string;
   wasmBytes: number;
   instantiateUs: number;
+  /** Fastest batch, ns per lifecycle, by number of other live streams. */
   nsPerRequest: Record<string, number>;
+  nsPerRequestMedian: Record<string, number>;
   memoryGrowthBytesPer1kRequests: number;
   error?: string;
 }
@@ -194,13 +198,14 @@ async function main(): Promise<void> {
   for (const [i, c] of cases.entries()) {
     process.stdout.write(`[${i + 1}/${cases.length}] ${c.name} (${c.sdk}) … `);
     const bytes = typeof c.wasm === "string" ? readFileSync(join(root, c.wasm)) : c.wasm;
-    const row: Row = { case: c.name, sdk: c.sdk, group: c.group, wasmBytes: bytes.length, instantiateUs: 0, nsPerRequest: {}, memoryGrowthBytesPer1kRequests: 0 };
+    const row: Row = { case: c.name, sdk: c.sdk, group: c.group, wasmBytes: bytes.length, instantiateUs: 0, nsPerRequest: {}, nsPerRequestMedian: {}, memoryGrowthBytesPer1kRequests: 0 };
     try {
       const module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
       row.instantiateUs = await instantiateUs(c, module);
       for (const l of LIVE) {
         const r = await perRequestNs(c, module, l);
         row.nsPerRequest[String(l)] = r.ns;
+        row.nsPerRequestMedian[String(l)] = r.median;
         if (l === 0) row.memoryGrowthBytesPer1kRequests = r.memGrowthPerKReq;
       }
       console.log(LIVE.map((l) => `${Math.round(row.nsPerRequest[String(l)])}`).join(" / ") + " ns");
@@ -236,7 +241,7 @@ async function main(): Promise<void> {
     request: REQUEST,
     response: RESPONSE,
     liveStreams: LIVE,
-    method: "median ns over batches of 200 lifecycles (≥5 batches, ~0.4 s) after 3000 warm-up; instantiate = median of 30 ProxyHost.create on a compiled module",
+    method: "nsPerRequest = fastest of the batches of 200 lifecycles (nsPerRequestMedian = their median) (≥5 batches, ~0.4 s) after 3000 warm-up; instantiate = median of 30 ProxyHost.create on a compiled module",
     rows,
   };
   writeFileSync(join(dir, "bench-sdk.json"), JSON.stringify(result, null, 2) + "\n");

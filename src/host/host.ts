@@ -373,7 +373,7 @@ export class ProxyHost {
     if (user) {
       const r = user(args, { vm: vm.index, stream });
       if (typeof r === "number") return { status: (rec.status = r) };
-      return { status: Status.Ok, result: r === undefined ? new Uint8Array(0) : toBytes(r) };
+      return { status: Status.Ok, result: typeof r === "string" || r instanceof Uint8Array ? toBytes(r) : new Uint8Array(0) };
     }
     const b = builtinForeign(name, args, stream);
     rec.status = b ? b.status : Status.NotFound;
