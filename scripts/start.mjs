@@ -26,25 +26,28 @@ async function main() {
   if (!envoy) return devProxy(problem);
 
   const { startDemo, curlLine, checkTry } = await import("../src/envoy/index.ts");
-  let demo;
-  try {
-    demo = await startDemo({ port: num("PORT", 10000), adminPort: num("ADMIN_PORT", 9901), concurrency: num("CONCURRENCY", 2) });
-  } catch (e) {
-    console.error(`\nEnvoy did not start:\n${e.message}`);
-    if (/Address already in use/.test(e.message)) console.error("\nA port is taken: set PORT=… (listener) or ADMIN_PORT=… (admin) and run again.");
-    process.exit(1);
-  }
+  let demo = null;
   let stopping = false;
+  // Registered before anything starts, so a Ctrl-C during start-up also stops cleanly.
   const stop = async (signal) => {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping Envoy and the demo upstreams …`);
-    await demo.stop();
+    await demo?.stop();
     console.log("stopped.");
     process.exit(0);
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
+  try {
+    demo = await startDemo({ port: num("PORT", 10000), adminPort: num("ADMIN_PORT", 9901), concurrency: num("CONCURRENCY", 2) });
+  } catch (e) {
+    // Envoy's own error lines say it best; the full log tail only when there are none.
+    const lines = e.errors?.length ? e.errors.map((l) => l.replace(/^\[[^\]]*\]\[\d+\]/, "")).join("\n") : e.message;
+    console.error(`\nEnvoy did not start:\n${lines}`);
+    if (/Address already in use/.test(e.message)) console.error("\nA port is taken: set PORT=… (listener) or ADMIN_PORT=… (admin) and run again.");
+    process.exit(1);
+  }
 
   const ups = Object.values(demo.stack.upstreams).map((u) => `${u.name} :${u.port}`).join(", ");
   console.log(`\nEnvoy ${envoy.version} (${envoy.runtimeLine.includes("v8") ? "V8 Wasm runtime" : envoy.runtimeLine}) is serving the demo:\n`);

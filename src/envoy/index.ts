@@ -5,7 +5,7 @@ export {
   type BootstrapOptions, type WasmFilter, type RouteSpec, type ClusterTarget, type FailurePolicy,
 } from "./bootstrap.js";
 export { toYaml } from "./yaml.js";
-export { startEnvoy, expectEnvoyToFail, type Envoy, type EnvoyOptions } from "./process.js";
+export { startEnvoy, expectEnvoyToFail, EnvoyStartError, errorLines, type Envoy, type EnvoyOptions } from "./process.js";
 export { startUpstream, type Upstream, type RecordedRequest, type Responder, type UpstreamResponse } from "./upstream.js";
 export { request, type ClientResponse, type RequestInit } from "./http.js";
 export { startStack, type Stack, type StackOptions } from "./stack.js";

@@ -45,13 +45,33 @@ export interface Envoy {
 
 /** Envoy processes started here that are still running: killed if this Node process exits first. */
 const live = new Set<ChildProcess>();
-process.once("exit", () => { for (const c of live) c.kill("SIGKILL"); });
+const killAll = () => { for (const c of live) c.kill("SIGKILL"); };
+process.once("exit", killAll);
+let signalsHooked = false;
+/** A Ctrl-C or kill of a process that has no signal handlers of its own must not leave Envoy behind. */
+function hookSignals() {
+  if (signalsHooked) return;
+  signalsHooked = true;
+  for (const [sig, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+    if (process.listenerCount(sig) === 0) process.once(sig, () => { killAll(); process.exit(code); });
+  }
+}
+
+/** Envoy's [error] and [critical] lines, the first few. */
+export function errorLines(log: string, max = 10): string[] {
+  return log.split("\n").filter((l) => /\]\[(critical|error)\]\[/.test(l)).slice(0, max);
+}
 
 /** The log's error lines, then its last lines (minus the long start-up list of extensions). */
 function tail(text: string, lines = 15): string {
   const all = text.trimEnd().split("\n").filter((l) => !l.includes("server.cc:467]"));
-  const errors = all.filter((l) => /\]\[(critical|error)\]\[/.test(l)).slice(0, 10);
+  const errors = errorLines(text);
   return [...errors, ...(errors.length ? ["..."] : []), ...all.slice(-lines)].join("\n");
+}
+
+/** Envoy did not become ready; `errors` holds its error lines (the message has more of the log). */
+export class EnvoyStartError extends Error {
+  constructor(message: string, readonly errors: string[]) { super(message); this.name = "EnvoyStartError"; }
 }
 
 function launch(opts: EnvoyOptions) {
@@ -75,6 +95,7 @@ function launch(opts: EnvoyOptions) {
     "--drain-time-s", "0",
     "--parent-shutdown-time-s", "1",
   ];
+  hookSignals();
   const child = spawn(envoyPath(), args, { stdio: ["ignore", fd, fd] });
   closeSync(fd);
   live.add(child);
@@ -137,7 +158,7 @@ export async function startEnvoy(opts: EnvoyOptions): Promise<Envoy> {
   } catch (e) {
     const log = p.log();
     await stop();
-    throw new Error(`${(e as Error).message}\n--- envoy log (last lines) ---\n${tail(log)}`);
+    throw new EnvoyStartError(`${(e as Error).message}\n--- envoy log (last lines) ---\n${tail(log)}`, errorLines(log));
   }
 
   return {
