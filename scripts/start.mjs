@@ -3,6 +3,7 @@
 // built filter and example chained in front of echoing demo upstreams — print the URL and a curl
 // line per filter (each checked once), and stop everything on Ctrl-C.
 //   PORT=10000 ADMIN_PORT=9901 CONCURRENCY=2 npm start
+//   npm start -- --no-build       reuse build/ as it is
 // Without a usable Envoy it says why and falls back to the Node dev proxy (src/devproxy).
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -14,8 +15,11 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const num = (name, def) => (process.env[name] ? Number(process.env[name]) : def);
 
 async function main() {
-  console.log("== building the modules");
-  await build();
+  if (process.argv.includes("--no-build")) console.log("== using build/ as it is (--no-build)");
+  else {
+    console.log("== building the modules");
+    await build();
+  }
 
   let envoy = null, problem = "";
   try { envoy = setupEnvoy({ quiet: true }); } catch (e) {
@@ -54,7 +58,7 @@ async function main() {
   console.log(`  listener   ${demo.url}`);
   console.log(`  admin      ${demo.adminUrl}   (stats: ${demo.adminUrl}/stats?filter=wasm)`);
   console.log(`  upstreams  ${ups}   (they answer with the request they saw)`);
-  console.log(`  log        ${demo.stack.envoy.logPath}`);
+  console.log(`  log        ${demo.stack.envoy.logPath}   (Envoy pid ${demo.stack.envoy.pid})`);
   console.log(`\nFilters in chain order, each with requests to paste (✓ = checked just now):`);
   for (const f of demo.filters) {
     console.log(`\n  ${f.module} — ${f.about}`);
@@ -82,7 +86,7 @@ async function devProxy(problem) {
     console.log("src/devproxy has no main(); run it directly as its README says.");
     process.exit(1);
   }
-  await dev.main(process.argv.slice(2));
+  await dev.main(process.argv.slice(2).filter((a) => a !== "--no-build"));
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });
