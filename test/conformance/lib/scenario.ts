@@ -30,14 +30,20 @@ export interface Expectation {
   seen?: Record<string, false | { path?: string; method?: string; headers?: Record<string, string | null>; body?: string }>;
 }
 
-/** A difference between the hosts that is understood and pinned: it must stay exactly like this. */
+/**
+ * A difference from Envoy that is understood and pinned: it must stay exactly like this. Give the
+ * value seen on each runner that differs (null = absent); a runner not named must agree with Envoy.
+ */
 export interface KnownDifference {
-  /** Path into the normalised outcome, e.g. "requests[0].client.headers.content-type"; null = absent. */
+  /** Path into the normalised outcome, e.g. "requests[0].client.headers.content-type". */
   at: string;
   envoy: unknown;
-  host: unknown;
+  testHost?: unknown;
+  devProxy?: unknown;
   why: string;
 }
+
+export type Runner = "testHost" | "devProxy";
 
 export interface Scenario {
   name: string;
@@ -193,12 +199,14 @@ export function checkExpectations(s: Scenario, o: Outcome): string[] {
   return problems;
 }
 
-/** Every leaf where the two normalised outcomes differ, as "path: envoy … / host …". */
-export function diff(a: unknown, b: unknown, path = ""): { at: string; envoy: unknown; host: unknown }[] {
+export interface Difference { at: string; envoy: unknown; other: unknown }
+
+/** Every leaf where two normalised outcomes differ (absent = null). */
+export function diff(a: unknown, b: unknown, path = ""): Difference[] {
   if (JSON.stringify(a) === JSON.stringify(b)) return [];
-  if (a === undefined || b === undefined) return [{ at: path, envoy: a ?? null, host: b ?? null }];
+  if (a === undefined || b === undefined) return [{ at: path, envoy: a ?? null, other: b ?? null }];
   const isObj = (x: unknown) => typeof x === "object" && x !== null;
-  if (!isObj(a) || !isObj(b) || Array.isArray(a) !== Array.isArray(b)) return [{ at: path, envoy: a, host: b }];
+  if (!isObj(a) || !isObj(b) || Array.isArray(a) !== Array.isArray(b)) return [{ at: path, envoy: a, other: b }];
   const keys = [...new Set([...Object.keys(a as object), ...Object.keys(b as object)])];
   return keys.flatMap((k) => {
     const p = Array.isArray(a) ? `${path}[${k}]` : path ? `${path}.${k}` : k;
