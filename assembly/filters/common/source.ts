@@ -74,23 +74,25 @@ export class Source {
   }
 }
 
-const interned = new Map<string, Source>();
-let slots: i32 = 0;
+// Configure-time only, and a few dozen entries at most: a linear scan links less code than a Map.
+const interned = new Array<Source>();
 
 /** Number of distinct sources so far (the size of a RequestView's cache). */
-export function sourceCount(): i32 { return slots; }
+export function sourceCount(): i32 { return interned.length; }
 
 /** The one Source for (kind, name), created on first use. */
 export function internSource(kind: SourceKind, name: string): Source {
-  const key = SOURCE_NAMES[<i32>kind] + "\0" + name;
-  if (interned.has(key)) return interned.get(key);
+  for (let i = 0; i < interned.length; i++) {
+    const s = interned[i];
+    if (s.kind == kind && s.name == name) return s;
+  }
   let propType = PropType.Text;
   if (kind == SourceKind.Property) {
     if (INT_PROPERTIES.includes(name)) propType = PropType.Int;
     else if (BOOL_PROPERTIES.includes(name)) propType = PropType.Bool;
   }
-  const src = new Source(kind, name, slots++, kind == SourceKind.Property ? name.replaceAll(".", "\0") : "", propType);
-  interned.set(key, src);
+  const src = new Source(kind, name, interned.length, kind == SourceKind.Property ? name.replaceAll(".", "\0") : "", propType);
+  interned.push(src);
   return src;
 }
 
@@ -116,7 +118,7 @@ export function parseSource(cfg: ConfigObject): Source | null {
   let name = cfg.requiredStr("name");
   if (!cfg.ok()) return null;
   if (kind == SourceKind.Header) {
-    name = name.toLowerCase();
+    name = lowerAscii(name);
     if (!isHeaderOrPseudo(name)) { cfg.fail("name", "\"" + name + "\" is not a valid header name"); return null; }
   } else if (kind == SourceKind.Property) {
     if (name.startsWith(".") || name.endsWith(".") || name.includes("..")) {
@@ -124,6 +126,20 @@ export function parseSource(cfg: ConfigObject): Source | null {
     }
   }
   return internSource(kind, name);
+}
+
+// Header names are ASCII tokens; String#toLowerCase would link the Unicode case tables.
+function lowerAscii(s: string): string {
+  let out = "";
+  let from = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) {
+      out += s.substring(from, i) + String.fromCharCode(c | 0x20);
+      from = i + 1;
+    }
+  }
+  return from == 0 ? s : out + s.substring(from);
 }
 
 function isHeaderOrPseudo(name: string): bool {
