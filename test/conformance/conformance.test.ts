@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { runOnDevProxy } from "./lib/devproxy-runner.js";
 import { runOnEnvoy } from "./lib/envoy-runner.js";
 import { runOnHost } from "./lib/host-runner.js";
-import { checkExpectations, diff, loadScenarios, normalise, type Difference, type Outcome, type Runner, type Scenario } from "./lib/scenario.js";
+import { chain, checkExpectations, diff, loadScenarios, normalise, type Difference, type Outcome, type Runner, type Scenario } from "./lib/scenario.js";
 
 const fmt = (v: unknown) => JSON.stringify(v);
 
@@ -53,7 +53,8 @@ for (const s of loadScenarios()) {
       assert.deepEqual(checkExpectations(s, envoy), []);
       if (s.configRejected !== undefined) assert.match(envoy.configRejected ?? "", new RegExp(s.configRejected));
     });
-    test("the test host agrees with Envoy", async () => compare(s, "testHost", envoy, await runOnHost(s)));
+    // The test host is driven one plugin at a time; chains run on the dev proxy.
+    if (chain(s).length === 1) test("the test host agrees with Envoy", async () => compare(s, "testHost", envoy, await runOnHost(s)));
     test("the dev proxy agrees with Envoy", async () => compare(s, "devProxy", envoy, await runOnDevProxy(s)));
   });
 }

@@ -3,7 +3,10 @@
 // the Envoy runner, so the two are compared over the wire.
 import { startDevProxy } from "../../../src/devproxy/index.js";
 import { modulePath, request, startUpstream, type Upstream } from "../../../src/envoy/index.js";
-import { AUTHORITY, cleanHeaders, configText, pickRule, type Outcome, type Scenario } from "./scenario.js";
+import { AUTHORITY, chain, cleanHeaders, configText, pickRule, type Outcome, type Scenario } from "./scenario.js";
+
+const plugins = (s: Scenario) => chain(s).map((f) =>
+  ({ wasm: modulePath(f.module), rootId: f.rootId, config: configText(f.config), failurePolicy: f.failurePolicy, vmId: f.module }));
 
 export async function runOnDevProxy(s: Scenario): Promise<Outcome> {
   const upstreams: Upstream[] = [];
@@ -18,7 +21,7 @@ export async function runOnDevProxy(s: Scenario): Promise<Outcome> {
     if (s.configRejected !== undefined) {
       // The dev proxy refuses to start; the plugin's reason is in its log (printed, not returned).
       const refused = await startDevProxy({ listenPort: 0, upstreamUrl: upstreams[0].url, clusters, printLogs: false,
-        plugins: [{ wasm: modulePath(s.module), rootId: s.rootId, config: configText(s.config), vmId: s.module }] })
+        plugins: plugins(s) })
         .then(async (p) => { await p.close(); return false; }, (e: Error) => /refused its configuration/.test(e.message));
       return { configRejected: refused ? "(refused)" : "(accepted)", requests: [] };
     }
@@ -27,7 +30,7 @@ export async function runOnDevProxy(s: Scenario): Promise<Outcome> {
       upstreamUrl: upstreams[0].url,
       clusters,
       routes: (s.routes ?? []).filter((r) => r.cluster).map((r) => ({ headers: r.headers, prefix: r.prefix, cluster: r.cluster! })),
-      plugins: [{ wasm: modulePath(s.module), rootId: s.rootId, config: configText(s.config), failurePolicy: s.failurePolicy, vmId: s.module }],
+      plugins: plugins(s),
       concurrency: 1,
       printLogs: false,
     });

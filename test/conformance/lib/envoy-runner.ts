@@ -2,10 +2,10 @@
 // upstreams answer by the scenario's rules; each request's outcome is what the client got and what
 // every upstream received while it ran.
 import { expectEnvoyToFail, request, startStack } from "../../../src/envoy/index.js";
-import { AUTHORITY, cleanHeaders, configText, pickRule, type Outcome, type Scenario } from "./scenario.js";
+import { AUTHORITY, chain, cleanHeaders, configText, pickRule, type Outcome, type Scenario } from "./scenario.js";
 
 export async function runOnEnvoy(s: Scenario): Promise<Outcome> {
-  const filters = [{ module: s.module, rootId: s.rootId, config: configText(s.config), failurePolicy: s.failurePolicy }];
+  const filters = chain(s).map((f) => ({ module: f.module, rootId: f.rootId, config: configText(f.config), failurePolicy: f.failurePolicy }));
   if (s.configRejected !== undefined) {
     const { log } = await expectEnvoyToFail({ upstreams: Object.fromEntries(Object.keys(s.upstreams).map((n) => [n, { port: 9 }])), filters });
     const line = log.split("\n").find((l) => new RegExp(s.configRejected!).test(l));

@@ -6,14 +6,18 @@ import { randomUUID } from "node:crypto";
 import { ProxyHost, type HttpStream } from "../../../src/host/index.js";
 import { defaultRootId, modulePath } from "../../../src/envoy/index.js";
 import {
-  AUTHORITY, cleanHeaders, configText, pickRule, pickUpstream, type Outcome, type RequestOutcome, type Scenario, type SeenRequest,
+  AUTHORITY, chain, cleanHeaders, configText, pickRule, pickUpstream, type Outcome, type RequestOutcome, type Scenario, type SeenRequest,
 } from "./scenario.js";
 
+/** Single-plugin scenarios only: chains are the dev proxy's job (see devproxy-runner.ts). */
 export async function runOnHost(s: Scenario): Promise<Outcome> {
-  const rootId = s.rootId ?? defaultRootId(s.module);
+  const plugins = chain(s);
+  if (plugins.length !== 1) throw new Error(`${s.file}: the test-host runner plays one plugin; this scenario chains ${plugins.length}`);
+  const [p] = plugins;
+  const rootId = p.rootId ?? defaultRootId(p.module);
   const host = await ProxyHost.create({
-    wasm: modulePath(s.module), rootId, name: rootId, vmId: s.module, pluginConfig: configText(s.config),
-    failurePolicy: s.failurePolicy ?? "FAIL_CLOSED", clusters: Object.keys(s.upstreams), vms: 1,
+    wasm: modulePath(p.module), rootId, name: rootId, vmId: p.module, pluginConfig: configText(p.config),
+    failurePolicy: p.failurePolicy ?? "FAIL_CLOSED", clusters: Object.keys(s.upstreams), vms: 1,
   });
   try {
     if (s.configRejected !== undefined) {

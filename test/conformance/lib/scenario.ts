@@ -45,15 +45,19 @@ export interface KnownDifference {
 
 export type Runner = "testHost" | "devProxy";
 
+export interface ScenarioFilter { module: string; rootId?: string; config?: string | object; failurePolicy?: FailurePolicy }
+
 export interface Scenario {
   name: string;
   file: string;
   description?: string;
-  module: string;
+  /** One plugin: module (build/<module>.wasm), rootId, config (an object is sent as its JSON text), failurePolicy … */
+  module?: string;
   rootId?: string;
-  /** Plugin configuration (an object is sent as its JSON text). */
   config?: string | object;
   failurePolicy?: FailurePolicy;
+  /** … or a chain of plugins in Envoy's filter order (runs on Envoy and the dev proxy). */
+  filters?: ScenarioFilter[];
   /** Upstream clusters and how they answer. Requests go to the first unless routes say otherwise. */
   upstreams: Record<string, ResponseRule[]>;
   routes?: RouteSpec[];
@@ -70,11 +74,17 @@ export function loadScenarios(): Scenario[] {
   return readdirSync(dir).filter((f) => f.endsWith(".json")).sort().map((f) => {
     const s = JSON.parse(readFileSync(join(dir, f), "utf8")) as Scenario;
     s.file = f;
-    if (!s.name || !s.module || !s.upstreams || !Array.isArray(s.requests)) {
-      throw new Error(`${f}: a scenario needs name, module, upstreams and requests`);
+    if (!s.name || !(s.module || s.filters?.length) || !s.upstreams || !Array.isArray(s.requests)) {
+      throw new Error(`${f}: a scenario needs name, module (or filters), upstreams and requests`);
     }
+    if (s.module && s.filters) throw new Error(`${f}: give module or filters, not both`);
     return s;
   });
+}
+
+/** The scenario's plugins in chain order. */
+export function chain(s: Scenario): ScenarioFilter[] {
+  return s.filters ?? [{ module: s.module!, rootId: s.rootId, config: s.config, failurePolicy: s.failurePolicy }];
 }
 
 export const configText = (c: string | object | undefined) => (c === undefined ? "" : typeof c === "string" ? c : JSON.stringify(c));
