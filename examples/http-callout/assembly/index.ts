@@ -11,17 +11,20 @@
 export * from "../../../assembly/proxy";
 import {
   RootContext, Context, BaseContext, registerRootContext, FilterHeadersStatusValues, stream_context,
-  httpCallResponse, send_local_response, log, LogLevelValues, parseConfig, Headers, makeHeaderPair,
+  httpCallResponse, send_local_response, log, LogLevelValues, parseConfig, Headers, HeaderPair, makeHeaderPair,
 } from "../../../assembly";
 
 class HttpCalloutRoot extends RootContext {
   cluster: string = "";
-  path: string = "";
   timeoutMs: u32 = 1000;
   prefix: string = "/";
   textHeaders: Headers = [makeHeaderPair("content-type", "text/plain"), makeHeaderPair("x-denied-by", "http-callout")];
   noBody: ArrayBuffer = new ArrayBuffer(0);
   noTrailers: Headers = [];
+  // The callout's fixed headers, built once at configure time.
+  method: HeaderPair = makeHeaderPair(":method", "GET");
+  pathPair: HeaderPair = makeHeaderPair(":path", "/check");
+  authority: HeaderPair = makeHeaderPair(":authority", "");
 
   onConfigure(size: usize): bool {
     super.onConfigure(size);
@@ -38,9 +41,10 @@ class HttpCalloutRoot extends RootContext {
       return false;
     }
     this.cluster = cluster;
-    this.path = path;
     this.timeoutMs = <u32>timeoutMs;
     this.prefix = prefix;
+    this.pathPair = makeHeaderPair(":path", path);
+    this.authority = makeHeaderPair(":authority", cluster);
     return true;
   }
 
@@ -72,9 +76,7 @@ class HttpCallout extends Context {
     const path = req.get(":path");
     if (!path.startsWith(root.prefix)) return FilterHeadersStatusValues.Continue;
     const call: Headers = [
-      makeHeaderPair(":method", "GET"),
-      makeHeaderPair(":path", root.path),
-      makeHeaderPair(":authority", root.cluster),
+      root.method, root.pathPair, root.authority,
       makeHeaderPair("authorization", req.get("authorization")),
       makeHeaderPair("x-original-path", path),
     ];
