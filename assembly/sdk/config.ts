@@ -8,8 +8,16 @@ import {
 class ErrorSink { first: string = ""; }
 
 export class ConfigObject {
-  private used: Set<string> = new Set();
-  constructor(public readonly json: JsonObject, public readonly path: string, private sink: ErrorSink) {}
+  private used: bool[];
+  constructor(public readonly json: JsonObject, public readonly path: string, private sink: ErrorSink) {
+    this.used = new Array<bool>(json.keys.length);
+  }
+
+  /** Marks `key` as read, for rejectUnknown(). */
+  private mark(key: string): void {
+    const i = this.json.indexOf(key);
+    if (i >= 0) this.used[i] = true;
+  }
 
   ok(): bool { return this.sink.first.length == 0; }
   /** The first problem found, prefixed with the field's path. */
@@ -24,7 +32,7 @@ export class ConfigObject {
   }
 
   private take(key: string, kind: JsonKind): JsonValue | null {
-    this.used.add(key);
+    this.mark(key);
     const v = this.json.get(key);
     if (v === null || v.kind == JsonKind.Null) return null;
     if (v.kind != kind) {
@@ -92,7 +100,7 @@ export class ConfigObject {
    * ("250ms", "1s", "1.5s", "2m", "1h"). Must be > 0.
    */
   durationMs(key: string, defMs: i64): i64 {
-    this.used.add(key);
+    this.mark(key);
     const v = this.json.get(key);
     if (v === null || v.kind == JsonKind.Null) return defMs;
     let ms: f64 = -1;
@@ -126,7 +134,7 @@ export class ConfigObject {
 
   /** A list of strings; a single string is accepted as a one-element list. */
   strList(key: string): string[] {
-    this.used.add(key);
+    this.mark(key);
     const out = new Array<string>();
     const v = this.json.get(key);
     if (v === null || v.kind == JsonKind.Null) return out;
@@ -142,13 +150,13 @@ export class ConfigObject {
   }
 
   /** Raw access for fields of several possible types. */
-  raw(key: string): JsonValue | null { this.used.add(key); return this.json.get(key); }
+  raw(key: string): JsonValue | null { this.mark(key); return this.json.get(key); }
 
   /** Records an error for the first field that no reader asked for (a typo, usually). */
   rejectUnknown(): bool {
     const keys = this.json.keys;
     for (let i = 0; i < keys.length; i++) {
-      if (!this.used.has(keys[i])) { this.fail(keys[i], "unknown field"); return false; }
+      if (!this.used[i]) { this.fail(keys[i], "unknown field"); return false; }
     }
     return true;
   }

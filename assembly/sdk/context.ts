@@ -24,11 +24,10 @@ export class GrpcCallHandler {
   onClose(origin: BaseContext, callId: u32, status: u32): void {}
 }
 
-class PendingHttpCall {
-  constructor(public origin: BaseContext, public cb: HttpCallback) {}
-}
-class PendingGrpcCall {
-  constructor(public origin: BaseContext, public handler: GrpcCallHandler) {}
+/** A callout waiting for its answer: an HTTP callback or a gRPC handler (one map for both). */
+class PendingCall {
+  constructor(public origin: BaseContext, public cb: HttpCallback | null, public handler: GrpcCallHandler | null,
+    public unary: bool = false) {}
 }
 
 /** A plugin instance: configuration, ticks, callouts, queues, foreign-function callbacks. */
@@ -36,8 +35,7 @@ export class RootContext extends BaseContext {
   /** The root_id this context was created for (Envoy plugin name / WasmPlugin pluginName). */
   root_id: string = "";
   protected configuration_: string = "";
-  private http_calls: Map<u32, PendingHttpCall> = new Map();
-  private grpc_calls: Map<u32, PendingGrpcCall> = new Map();
+  private calls: Map<u32, PendingCall> = new Map();
 
   constructor(context_id: u32) { super(context_id); }
 
@@ -86,7 +84,7 @@ export class RootContext extends BaseContext {
   httpCall(cluster: string, headers: Headers, body: ArrayBuffer, trailers: Headers, timeout_milliseconds: u32,
     origin_context: BaseContext, cb: HttpCallback): u32 {
     const id = host.httpCall(cluster, headers, body, trailers, timeout_milliseconds);
-    if (id != 0) this.http_calls.set(id, new PendingHttpCall(origin_context, cb));
+    if (id != 0) this.calls.set(id, new PendingCall(origin_context, cb, null));
     return id;
   }
 
@@ -94,7 +92,7 @@ export class RootContext extends BaseContext {
   grpcCall(cluster: string, service: string, method: string, initial_metadata: Headers, message: ArrayBuffer,
     timeout_milliseconds: u32, origin_context: BaseContext, handler: GrpcCallHandler): u32 {
     const id = host.grpcCall(cluster, service, method, initial_metadata, message, timeout_milliseconds);
-    if (id != 0) this.grpc_calls.set(id, new PendingGrpcCall(origin_context, handler));
+    if (id != 0) this.calls.set(id, new PendingCall(origin_context, null, handler, true));
     return id;
   }
 
@@ -102,32 +100,40 @@ export class RootContext extends BaseContext {
   grpcStream(cluster: string, service: string, method: string, initial_metadata: Headers,
     origin_context: BaseContext, handler: GrpcCallHandler): u32 {
     const id = host.grpcStream(cluster, service, method, initial_metadata);
-    if (id != 0) this.grpc_calls.set(id, new PendingGrpcCall(origin_context, handler));
+    if (id != 0) this.calls.set(id, new PendingCall(origin_context, null, handler));
     return id;
   }
 
   // ---- dispatch of callout events (called by the dispatcher)
   on_http_call_response(call_id: u32, headers: u32, body_size: usize, trailers: u32): void {
-    if (!this.http_calls.has(call_id)) return;
-    const pending = this.http_calls.get(call_id);
-    this.http_calls.delete(call_id);
+    if (!this.calls.has(call_id)) return;
+    const pending = this.calls.get(call_id);
+    const cb = pending.cb;
+    if (cb === null) return;
+    this.calls.delete(call_id);
     host.setEffectiveContext(pending.origin.context_id);
-    pending.cb(pending.origin, headers, body_size, trailers);
+    cb(pending.origin, headers, body_size, trailers);
   }
   on_grpc_event(kind: i32, call_id: u32, value: u32): void {
-    if (!this.grpc_calls.has(call_id)) return;
-    const pending = this.grpc_calls.get(call_id);
+    if (!this.calls.has(call_id)) return;
+    const pending = this.calls.get(call_id);
+    const handler = pending.handler;
+    if (handler === null) return;
     host.setEffectiveContext(pending.origin.context_id);
-    if (kind == 0) pending.handler.onInitialMetadata(pending.origin, call_id, value);
-    else if (kind == 1) pending.handler.onMessage(pending.origin, call_id, value);
-    else if (kind == 2) pending.handler.onTrailingMetadata(pending.origin, call_id, value);
+    if (kind == 0) handler.onInitialMetadata(pending.origin, call_id, value);
+    else if (kind == 1) {
+      // Envoy ends a successful unary call with its one message, without a close event.
+      if (pending.unary) this.calls.delete(call_id);
+      handler.onMessage(pending.origin, call_id, value);
+    }
+    else if (kind == 2) handler.onTrailingMetadata(pending.origin, call_id, value);
     else {
-      this.grpc_calls.delete(call_id);
-      pending.handler.onClose(pending.origin, call_id, value);
+      this.calls.delete(call_id);
+      handler.onClose(pending.origin, call_id, value);
     }
   }
   /** Number of callouts still waiting for an answer. */
-  pendingCalls(): i32 { return this.http_calls.size + this.grpc_calls.size; }
+  pendingCalls(): i32 { return this.calls.size; }
 }
 
 /** Per-stream context: override the HTTP callbacks (or the TCP ones for a network filter). */

@@ -114,7 +114,7 @@ export function setHeaderPairs(mapType: u32, headers: Headers): u32 {
   return status;
 }
 
-/** Serialized size of a header map, or -1. */
+/** Size of a header map as Envoy reports it (the sum of key and value lengths), or -1. */
 export function getHeaderMapSize(mapType: u32): i64 {
   store<u32>(OUT_PTR, 0);
   status = imp.proxy_get_header_map_size(mapType, OUT_PTR);

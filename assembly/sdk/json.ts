@@ -18,12 +18,24 @@ export class JsonArray extends JsonValue {
   items: JsonValue[] = [];
   constructor() { super(JsonKind.Array); }
 }
+/** Keys in first-seen order; a repeated key keeps its first position and its last value (like JSON.parse). */
 export class JsonObject extends JsonValue {
   keys: string[] = [];
-  map: Map<string, JsonValue> = new Map();
+  values: JsonValue[] = [];
   constructor() { super(JsonKind.Object); }
-  has(key: string): bool { return this.map.has(key); }
-  get(key: string): JsonValue | null { return this.map.has(key) ? this.map.get(key) : null; }
+  // Configuration objects are small: a linear scan beats a hash map and keeps string-keyed map code
+  // out of every module.
+  indexOf(key: string): i32 { return this.keys.indexOf(key); }
+  has(key: string): bool { return this.keys.indexOf(key) >= 0; }
+  get(key: string): JsonValue | null {
+    const i = this.keys.indexOf(key);
+    return i < 0 ? null : unchecked(this.values[i]);
+  }
+  set(key: string, value: JsonValue): void {
+    const i = this.keys.indexOf(key);
+    if (i < 0) { this.keys.push(key); this.values.push(value); }
+    else this.values[i] = value;
+  }
 }
 
 export function kindName(kind: JsonKind): string {
@@ -101,7 +113,7 @@ class Parser {
       while (this.pos < s.length && isDigit(s.charCodeAt(this.pos))) this.pos++;
       if (this.pos == d) return this.fail("invalid number");
     }
-    return new JsonNumber(parseFloat(s.substring(start, this.pos)), integer);
+    return new JsonNumber(decimalValue(s, start, this.pos), integer);
   }
   string(): string | null {
     const s = this.s;
@@ -180,8 +192,7 @@ class Parser {
       this.pos++;
       const v = this.value(depth + 1);
       if (v === null) return null;
-      if (!obj.map.has(key)) obj.keys.push(key);
-      obj.map.set(key, v);
+      obj.set(key, v);
       this.ws();
       if (this.pos >= this.s.length) return this.fail("unterminated object");
       const c = this.s.charCodeAt(this.pos++);
@@ -199,6 +210,52 @@ function hexVal(c: i32): i32 {
   if (l >= 0x61 && l <= 0x66) return l - 0x61 + 10;
   return -1;
 }
+
+/**
+ * The value of a validated JSON number s[start, end). Digits are accumulated exactly up to 2^53 and
+ * scaled by a power of ten: correct for every integer and to within an ulp or two for fractions, which
+ * is all configuration needs — and it keeps the general-purpose strtod (several KB) out of modules.
+ */
+function decimalValue(s: string, start: i32, end: i32): f64 {
+  let i = start;
+  let neg = false;
+  if (s.charCodeAt(i) == 0x2d) { neg = true; i++; }
+  let mant: f64 = 0;
+  let exp10: i32 = 0;
+  for (; i < end && isDigit(s.charCodeAt(i)); i++) {
+    if (mant < 9007199254740992.0) mant = mant * 10 + <f64>(s.charCodeAt(i) - 0x30);
+    else exp10++;
+  }
+  if (i < end && s.charCodeAt(i) == 0x2e) {
+    for (i++; i < end && isDigit(s.charCodeAt(i)); i++) {
+      if (mant < 9007199254740992.0) { mant = mant * 10 + <f64>(s.charCodeAt(i) - 0x30); exp10--; }
+    }
+  }
+  if (i < end) { // exponent
+    i++;
+    let eneg = false;
+    if (s.charCodeAt(i) == 0x2b) i++;
+    else if (s.charCodeAt(i) == 0x2d) { eneg = true; i++; }
+    let e: i32 = 0;
+    for (; i < end; i++) if (e < 100000) e = e * 10 + (s.charCodeAt(i) - 0x30);
+    exp10 += eneg ? -e : e;
+  }
+  let v = mant;
+  if (exp10 > 0) v = exp10 > 400 ? Infinity : v * pow10(exp10);
+  else if (exp10 < 0) v = exp10 < -400 ? 0 : v / pow10(-exp10);
+  return neg ? -v : v;
+}
+
+/** 10^n for n ≥ 0 from correctly rounded 10^(2^k) constants, without the general Math.pow. */
+function pow10(n: i32): f64 {
+  if (n <= 22) return POW10_SMALL[n];
+  let r: f64 = 1;
+  for (let k = 0; n > 0 && k < 9; k++, n >>= 1) if (n & 1) r *= POW10_BITS[k];
+  return n > 0 ? Infinity : r;
+}
+const POW10_SMALL: f64[] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+  1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+const POW10_BITS: f64[] = [1e1, 1e2, 1e4, 1e8, 1e16, 1e32, 1e64, 1e128, 1e256];
 
 /** Parses `text`; null on error, with the reason in `jsonError`. */
 export function parseJson(text: string): JsonValue | null {

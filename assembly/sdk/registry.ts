@@ -11,7 +11,8 @@ export class VmContext {
   onVmStart(vm_configuration: string): bool { return true; }
 }
 
-const factories = new Map<string, RootFactory>();
+// Few factories per module: parallel arrays, no string-keyed map code in every module.
+const factories = new Array<RootFactory>();
 const factoryNames = new Array<string>();
 export let vmContext: VmContext | null = null;
 export let vmStarted = false;
@@ -22,8 +23,10 @@ export function markVmStarted(): void { vmStarted = true; }
  * serves any root_id, so a mismatched plugin name never leaves a plugin without a context.
  */
 export function registerRootContext(factory: RootFactory, root_id: string): void {
-  if (!factories.has(root_id)) factoryNames.push(root_id);
-  factories.set(root_id, factory);
+  const i = factoryNames.indexOf(root_id);
+  if (i >= 0) { factories[i] = factory; return; }
+  factoryNames.push(root_id);
+  factories.push(factory);
 }
 
 export function setVmContext(ctx: VmContext): void { vmContext = ctx; }
@@ -39,10 +42,11 @@ export function createRoot(context_id: u32): RootContext {
   const rootId = getPropertyString("plugin_root_id");
   const name = rootId === null ? "" : rootId;
   let root: RootContext;
-  if (factories.has(name)) {
-    root = factories.get(name)(context_id);
+  const i = factoryNames.indexOf(name);
+  if (i >= 0) {
+    root = factories[i](context_id);
   } else if (factoryNames.length == 1) {
-    root = factories.get(factoryNames[0])(context_id);
+    root = factories[0](context_id);
   } else {
     log(LogLevelValues.critical, "no root context registered for root_id \"" + name + "\"; registered: [" + factoryNames.join(", ") + "]");
     root = new RootContext(context_id);
