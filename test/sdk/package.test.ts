@@ -22,7 +22,13 @@ function sh(cmd: string, args: string[], cwd: string, timeoutMs = 180_000): stri
   assert.equal(r.status, 0, `${cmd} ${args.join(" ")} failed (status ${r.status}${r.signal ? `, ${r.signal}` : ""}):\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }
-const npm = (args: string[], cwd: string) => sh("npm", ["--no-audit", "--no-fund", "--loglevel=error", ...args], cwd);
+// Under `npm test`, node_modules/.bin comes first on PATH and holds an old npm (a dependency of
+// as-pect's glob-promise); run the npm that started us instead.
+const npmCli = process.env.npm_execpath;
+const npm = (args: string[], cwd: string) => {
+  const flags = ["--no-audit", "--no-fund", "--loglevel=error", ...args];
+  return npmCli && npmCli.endsWith(".js") ? sh(process.execPath, [npmCli, ...flags], cwd) : sh("npm", flags, cwd);
+};
 
 const FILTER = `export * from "proxy-wasm-as/assembly/proxy";
 import { RootContext, Context, registerRootContext, FilterHeadersStatusValues, stream_context } from "proxy-wasm-as/assembly";
