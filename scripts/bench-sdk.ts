@@ -32,6 +32,8 @@ interface BenchCase {
   response?: Record<string, string>;
   /** Cases with the same group are peers: ratios are reported against this SDK's case. */
   group?: string;
+  /** Worker VMs sharing data (requests go round-robin over them); default 1. */
+  vms?: number;
 }
 
 const REQUEST = { ":method": "GET", ":path": "/api/items?id=7", ":authority": "example.com", ":scheme": "http", "user-agent": "bench", "x-api-key": "k1" };
@@ -54,6 +56,20 @@ const TAGGING_10 = {
   ],
 };
 
+/** Rate-limit rules over different sources; `drained`: the last one admits nothing after the first request. */
+function RATE_LIMIT(n: number, drained: boolean): unknown {
+  const big = { tokens: 1_000_000_000, interval: "1s" };
+  const rules = [
+    { name: "per-key", key: [{ source: "header", name: "x-api-key" }], ...big },
+    { name: "per-ip", key: [{ source: "sourceIp" }], ...big },
+    { name: "api", match: { source: "path", operator: "prefix", value: "/api/" }, key: [{ source: "method" }, { source: "authority" }], ...big },
+    { name: "per-ua", key: [{ source: "header", name: "user-agent" }], ...big },
+    { name: "global", ...big },
+  ].slice(5 - n);
+  if (drained) Object.assign(rules[rules.length - 1], { tokens: 1, interval: "1h" });
+  return { rules, rateLimitHeaders: "limited" };
+}
+
 const PEERS = [
   { dir: "bench/peers/proxy-runtime", sdk: "@solo-io/proxy-runtime 0.1.8" },
   { dir: "bench/peers/gcore", sdk: "@gcoredev/proxy-wasm-sdk-as 1.2.3" },
@@ -63,8 +79,14 @@ const PEERS = [
 const CASES: BenchCase[] = [
   { name: "add-header", sdk: OUR_SDK, wasm: "build/add-header.wasm", rootId: "add_header", config: "hello", group: "add-header" },
   ...PEERS.map((p) => ({ name: "add-header", sdk: p.sdk, wasm: `${p.dir}/build/add-header.wasm`, rootId: "add_header", config: "hello", group: "add-header" })),
-  // A bucket the bench never drains, so every request takes the allowed path (shared-data CAS included).
-  { name: "rate-limit", sdk: OUR_SDK, wasm: "build/rate-limit.wasm", rootId: "rate_limit", config: { rules: [{ name: "bench", key: [{ source: "header", name: "x-api-key" }], tokens: 1000000000, interval: "1s" }], rateLimitHeaders: "all" } },
+  // Rate limiting: admitted = buckets the bench never drains (read + CAS write per rule); rejected =
+  // the last rule's bucket is empty (one read, a local 429). 4 VMs take turns on the same buckets.
+  ...[1, 4].flatMap((vms) => [
+    { name: `rate-limit: 1 rule, admitted, ${vms} VM`, config: RATE_LIMIT(1, false) },
+    { name: `rate-limit: 1 rule, rejected, ${vms} VM`, config: RATE_LIMIT(1, true) },
+    { name: `rate-limit: 5 rules, admitted, ${vms} VM`, config: RATE_LIMIT(5, false) },
+    { name: `rate-limit: 5 rules, rejected by the 5th, ${vms} VM`, config: RATE_LIMIT(5, true) },
+  ].map((c) => ({ ...c, sdk: OUR_SDK, wasm: "build/rate-limit.wasm", rootId: "rate_limit", vms }))),
   { name: "tagging: 10 rules, miss all", sdk: OUR_SDK, wasm: "build/tagging.wasm", rootId: "tagging", config: TAGGING_10, request: { ...REQUEST, "x-user-id": "5" } },
   { name: "tagging: 10 rules, hit first", sdk: OUR_SDK, wasm: "build/tagging.wasm", rootId: "tagging", config: TAGGING_10, request: { ...REQUEST, "x-canary": "1" } },
   { name: "tagging: 10 rules, hit last", sdk: OUR_SDK, wasm: "build/tagging.wasm", rootId: "tagging", config: TAGGING_10, request: { ...REQUEST, "x-user-id": "120" } },
@@ -110,7 +132,7 @@ async function instantiateUs(c: BenchCase, module: WebAssembly.Module): Promise<
   const times: number[] = [];
   for (let i = 0; i < 33; i++) {
     const t = process.hrtime.bigint();
-    await ProxyHost.create({ wasm: module, rootId: c.rootId, pluginConfig: c.config });
+    await ProxyHost.create({ wasm: module, rootId: c.rootId, pluginConfig: c.config, vms: c.vms });
     const dt = Number(process.hrtime.bigint() - t) / 1000;
     if (i >= 3) times.push(dt);
   }
@@ -118,7 +140,7 @@ async function instantiateUs(c: BenchCase, module: WebAssembly.Module): Promise<
 }
 
 async function perRequestNs(c: BenchCase, module: WebAssembly.Module, live: number): Promise<{ ns: number; median: number; memGrowthPerKReq: number }> {
-  const host = await ProxyHost.create({ wasm: module, rootId: c.rootId, pluginConfig: c.config });
+  const host = await ProxyHost.create({ wasm: module, rootId: c.rootId, pluginConfig: c.config, vms: c.vms });
   if (!host.configured) throw new Error("on_configure refused the configuration (give the case a config)");
   const req = c.request ?? REQUEST, resp = c.response ?? RESPONSE;
   const held = [];
@@ -129,8 +151,8 @@ async function perRequestNs(c: BenchCase, module: WebAssembly.Module, live: numb
   }
   const one = () => {
     const s = host.newHttpStream();
-    s.sendRequestHeaders(req, { endOfStream: true });
-    s.sendResponseHeaders(resp, { endOfStream: true });
+    const r = s.sendRequestHeaders(req, { endOfStream: true });
+    if (!r.localResponse) s.sendResponseHeaders(resp, { endOfStream: true });
     s.complete();
   };
   for (let i = 0; i < 3000; i++) one(); // past V8's tier-up

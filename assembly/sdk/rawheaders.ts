@@ -2,7 +2,7 @@
 // encoded to UTF-8 once (RawName), values are read in place from the buffer the host allocated
 // (RawValue, freed by release()) and written straight from caller memory.
 import * as imp from "./imports";
-import { OUT_PTR, OUT_LEN } from "./memory";
+import { OUT_PTR, OUT_LEN, OUT_EXTRA } from "./memory";
 import { WasmResultValues } from "./types";
 
 /** A header (or property, or foreign-function) name encoded once, at configure time. */
@@ -67,4 +67,45 @@ export function callForeignRaw(name: RawName, ptr: usize, len: usize): u32 {
   const result = load<usize>(OUT_PTR);
   if (result != 0) heap.free(result);
   return status;
+}
+
+/** A shared-data value read in place, with its CAS token. */
+export class RawShared extends RawValue {
+  cas: u32 = 0;
+}
+
+/**
+ * Reads shared data for the key of `keyLen` bytes at `keyPtr` into `out` (release it afterwards):
+ * no managed allocation, for per-request read-modify-write. Returns the host status (NotFound when
+ * the key does not exist; `out` is then empty with cas 0).
+ */
+export function getSharedDataRaw(keyPtr: usize, keyLen: usize, out: RawShared): u32 {
+  store<u64>(OUT_PTR, 0);
+  store<u64>(OUT_LEN, 0);
+  store<u32>(OUT_EXTRA, 0);
+  const status = imp.proxy_get_shared_data(keyPtr, keyLen, OUT_PTR, OUT_LEN, OUT_EXTRA);
+  if (status != WasmResultValues.Ok) {
+    out.ptr = 0;
+    out.len = 0;
+    out.cas = 0;
+    return status;
+  }
+  out.ptr = load<usize>(OUT_PTR);
+  out.len = load<usize>(OUT_LEN);
+  out.cas = load<u32>(OUT_EXTRA);
+  return status;
+}
+
+/** Writes `valueLen` bytes at `valuePtr` to shared data; cas 0 writes unconditionally. Returns the host status. */
+export function setSharedDataRaw(keyPtr: usize, keyLen: usize, valuePtr: usize, valueLen: usize, cas: u32): u32 {
+  return imp.proxy_set_shared_data(keyPtr, keyLen, valuePtr, valueLen, cas);
+}
+
+/**
+ * Ends the request with a local response whose header map is already serialized (ABI map format,
+ * `headersLen` bytes at `headersPtr`); `grpcStatus` -1 means a plain HTTP response. Returns the status.
+ */
+export function sendLocalResponseRaw(statusCode: u32, details: RawName, bodyPtr: usize, bodyLen: usize,
+  headersPtr: usize, headersLen: usize, grpcStatus: i32 = -1): u32 {
+  return imp.proxy_send_local_response(statusCode, details.ptr, details.len, bodyPtr, bodyLen, headersPtr, headersLen, grpcStatus);
 }

@@ -3,14 +3,22 @@
 export * from "../../proxy";
 import {
   RootContext, Context, registerRootContext, FilterHeadersStatusValues, LogLevelValues, stream_context,
-  send_local_response, log, parseConfig, getPluginName, getMonotonicTimeNanoseconds, Headers, makeHeaderPair,
+  log, parseConfig, getPluginName, getMonotonicTimeNanoseconds, HeaderMapTypeValues,
 } from "../../index";
+import { RawName, replaceHeaderRaw, sendLocalResponseRaw } from "../../sdk/rawheaders";
 import { RequestView } from "../common";
 import { TakeResult, secondsCeil } from "./bucket";
+import { writeDigits } from "./response";
 import { SlotOutcome } from "./slots";
 import { Settings, Rule, HeaderMode, parseSettings, defineMetrics } from "./settings";
 
 const NAME = "rate-limit";
+const DETAILS = new RawName("rate_limited");
+const H_LIMIT = new RawName("x-ratelimit-limit");
+const H_REMAINING = new RawName("x-ratelimit-remaining");
+const H_RESET = new RawName("x-ratelimit-reset");
+// Digits of a header value, written in place (no per-request strings).
+const DIGITS = memory.data(24);
 
 class RateLimitRoot extends RootContext {
   settings: Settings | null = null;
@@ -101,10 +109,10 @@ class RateLimit extends Context {
     const shadow = this.shadowRule;
     // Limit headers go on every response ("all"), or on those a rule limited or would have limited.
     if (rule !== null && (s.headerMode == HeaderMode.All || (s.headerMode == HeaderMode.Limited && shadow !== null))) {
-      const h = stream_context.headers.response;
-      h.replace("x-ratelimit-limit", rule.limitValue);
-      h.replace("x-ratelimit-remaining", this.remaining.toString());
-      h.replace("x-ratelimit-reset", secondsCeil(this.resetMs).toString());
+      const map = HeaderMapTypeValues.ResponseHeaders;
+      replaceHeaderRaw(map, H_LIMIT, changetype<usize>(rule.limitBytes), rule.limitBytes.byteLength);
+      replaceHeaderRaw(map, H_REMAINING, DIGITS, writeDigits(DIGITS, this.remaining));
+      replaceHeaderRaw(map, H_RESET, DIGITS, writeDigits(DIGITS, secondsCeil(this.resetMs)));
     }
     if (shadow !== null && s.shadowHeader.length) stream_context.headers.response.replace(s.shadowHeader, shadow.name);
     return FilterHeadersStatusValues.Continue;
@@ -120,18 +128,11 @@ class RateLimit extends Context {
   }
 
   private reject(s: Settings, rule: Rule, resetMs: u64, retryMs: u64): FilterHeadersStatusValues {
-    const headers: Headers = [];
     const retry = secondsCeil(retryMs);
-    headers.push(makeHeaderPair("retry-after", (retry == 0 ? 1 : retry).toString()));
-    if (s.headerMode != HeaderMode.None) {
-      headers.push(makeHeaderPair("x-ratelimit-limit", rule.limitValue));
-      headers.push(makeHeaderPair("x-ratelimit-remaining", "0"));
-      headers.push(makeHeaderPair("x-ratelimit-reset", secondsCeil(resetMs).toString()));
-    }
-    const extra = s.responseHeaders;
-    for (let i = 0; i < extra.length; i++) headers.push(extra[i]);
+    const h = s.limitedHeaders!;
+    const len = h.build(retry == 0 ? 1 : retry, s.headerMode != HeaderMode.None, rule.limitBytes, secondsCeil(resetMs));
     this.rejected = true;
-    send_local_response(s.status, "rate_limited", s.body, headers);
+    sendLocalResponseRaw(s.status, DETAILS, changetype<usize>(s.body), s.body.byteLength, h.ptr, len);
     return FilterHeadersStatusValues.StopIteration;
   }
 }

@@ -5,6 +5,7 @@ import { ConfigObject, ConfigArray, Counter, Headers, makeHeaderPair, isHeaderNa
 import { Condition, Source, parseCondition, parseSource, RequestView, fnv1a64, fmix64 } from "../common";
 import { BucketLimits } from "./bucket";
 import { SlotStore, WAYS } from "./slots";
+import { LimitedHeaders } from "./response";
 
 export const DEFAULT_MAX_KEYS: i64 = 10000;
 export const MAX_MAX_KEYS: i64 = 1000000;
@@ -39,8 +40,9 @@ export class RuleMetrics {
 
 export class Rule {
   metrics: RuleMetrics | null = null;
-  /** x-ratelimit-limit value, formatted once. */
+  /** x-ratelimit-limit value, formatted and encoded once. */
   limitValue: string;
+  limitBytes: ArrayBuffer;
 
   constructor(
     public readonly name: string,
@@ -53,7 +55,9 @@ export class Rule {
     public readonly shadow: bool,
     public readonly store: SlotStore,
   ) {
-    this.limitValue = limits.burst.toString();
+    const value = limits.burst.toString();
+    this.limitValue = value;
+    this.limitBytes = String.UTF8.encode(value);
   }
 
   /** The bucket hash for this request; 0 when the rule does not apply (key missing, skipped). */
@@ -82,6 +86,8 @@ export class Settings {
   body: ArrayBuffer = new ArrayBuffer(0);
   /** Extra headers on a limited response (configured). */
   responseHeaders: Headers = [];
+  /** The limited response's header map, built in place per rejection. */
+  limitedHeaders: LimitedHeaders | null = null;
   headerMode: HeaderMode = HeaderMode.Limited;
   /** Response header that names a shadow rule that would have rejected ("" = none). */
   shadowHeader: string = "";
@@ -149,6 +155,7 @@ function parseResponse(cfg: ConfigObject, s: Settings): void {
     if (!r.rejectUnknown()) return;
   }
   s.body = String.UTF8.encode(body);
+  s.limitedHeaders = new LimitedHeaders(s.responseHeaders);
 }
 
 function parseRule(list: ConfigArray, i: i32, s: Settings): Rule | null {

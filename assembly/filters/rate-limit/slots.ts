@@ -10,7 +10,8 @@
 // no information and is taken over by any key (lossless). Only when every entry of the group holds
 // another key's non-full bucket is one evicted — the least recently updated; its owner comes back to
 // a full bucket, the documented price of the memory bound.
-import { getSharedData, setSharedData, SharedValue, WasmResultValues } from "../../index";
+import { getSharedData, setSharedData, WasmResultValues } from "../../index";
+import { RawShared, getSharedDataRaw, setSharedDataRaw } from "../../sdk/rawheaders";
 import { BucketLimits, BucketState, TakeResult, take, refill } from "./bucket";
 
 /** Bytes of one entry: key hash, level, last refill (ms), unit scale — four u64, little-endian. */
@@ -32,8 +33,17 @@ export class SlotStore {
   evicted: bool = false;
   private readonly state: BucketState = new BucketState();
   private readonly probe: BucketState = new BucketState();
+  private readonly value: RawShared = new RawShared();
+  // The UTF-8 key of the current group: the prefix, encoded once, then the group number's digits.
+  private readonly keyBuf: ArrayBuffer;
+  private readonly prefixLen: i32;
 
-  constructor(public readonly prefix: string, public readonly groups: u32, public readonly ways: u32) {}
+  constructor(public readonly prefix: string, public readonly groups: u32, public readonly ways: u32) {
+    const p = String.UTF8.encode(prefix);
+    this.prefixLen = p.byteLength;
+    this.keyBuf = new ArrayBuffer(p.byteLength + 10); // + u32 digits
+    memory.copy(changetype<usize>(this.keyBuf), changetype<usize>(p), <usize>p.byteLength);
+  }
 
   /** Bucket capacity of the key space (groups × ways). */
   get capacity(): u32 { return this.groups * this.ways; }
@@ -62,17 +72,20 @@ export class SlotStore {
    */
   take(h: u64, limits: BucketLimits, nowMs: u64, maxAttempts: i32, out: TakeResult): SlotOutcome {
     this.evicted = false;
-    const k = this.key(<u32>(h % <u64>this.groups));
+    const keyPtr = changetype<usize>(this.keyBuf);
+    const keyLen = this.groupKey(<u32>(h % <u64>this.groups));
     const s = this.state;
+    const v = this.value;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      const v: SharedValue = getSharedData(k);
-      const buf = v.value;
+      // Read in place (no managed copy); the buffer is the host's allocation, released below.
+      getSharedDataRaw(keyPtr, keyLen, v);
+      const p = v.ptr;
+      const len = <i32>v.len;
       // A missing group means the configure-time creation failed; writing now could clobber another
       // worker's update, so report a failure (the failure policy decides). A group written under
       // another width (an older configuration) is used at its own width.
-      if (buf === null || buf.byteLength == 0 || buf.byteLength % ENTRY_BYTES != 0) return SlotOutcome.Failed;
-      const p = changetype<usize>(buf);
-      const n = buf.byteLength / ENTRY_BYTES;
+      if (p == 0 || len == 0 || len % ENTRY_BYTES != 0) { v.release(); return SlotOutcome.Failed; }
+      const n = len / ENTRY_BYTES;
       let at = -1;
       for (let i = 0; i < n; i++) {
         if (load<u64>(p + <usize>i * ENTRY_BYTES) == h) { at = i; break; }
@@ -92,14 +105,24 @@ export class SlotStore {
       // A rejection leaves a stored bucket as it was: its refill is a pure function of time, so the
       // write would change nothing (and would only contend with workers that are admitting).
       // A fresh bucket is full, so it always admits and is always written.
-      if (!out.admitted) return SlotOutcome.Decided;
+      if (!out.admitted) { v.release(); return SlotOutcome.Decided; }
       const e = p + <usize>at * ENTRY_BYTES;
       store<u64>(e, h); store<u64>(e, s.level, 8); store<u64>(e, s.lastMs, 16); store<u64>(e, s.scale, 24);
-      const st = setSharedData(k, buf, v.cas);
+      const st = setSharedDataRaw(keyPtr, keyLen, p, <usize>len, v.cas);
+      v.release();
       if (st == WasmResultValues.Ok) { this.evicted = evicting; return SlotOutcome.Decided; }
       if (st != WasmResultValues.CasMismatch) return SlotOutcome.Failed;
     }
     return SlotOutcome.Contended;
+  }
+
+  /** Writes group g's key into keyBuf; returns its length in bytes. */
+  private groupKey(g: u32): usize {
+    const p = changetype<usize>(this.keyBuf) + <usize>this.prefixLen;
+    let digits = 1;
+    for (let x = g; x >= 10; x /= 10) digits++;
+    for (let i = digits - 1, x = g; i >= 0; i--, x /= 10) store<u8>(p + <usize>i, <u8>(0x30 + x % 10));
+    return <usize>(this.prefixLen + digits);
   }
 
   /** The entry a new key takes: the first empty or idle one, else the least recently updated. */
