@@ -28,7 +28,8 @@ export class HeaderMap {
   /** First value of `key` (Envoy's get_header_map_value returns the first), or undefined. */
   get(key: string): string | undefined {
     const k = key.toLowerCase();
-    for (const [n, v] of this.list) if (n === k) return v;
+    const list = this.list;
+    for (let i = 0; i < list.length; i++) if (list[i][0] === k) return list[i][1];
     return undefined;
   }
 
@@ -45,9 +46,9 @@ export class HeaderMap {
   /** Appends a value (Envoy addCopy): pseudo-headers go after the last pseudo-header. */
   add(key: string, value: string): void {
     const k = key.toLowerCase();
-    if (k.startsWith(":")) {
+    if (k.charCodeAt(0) === 58 /* ":" */) {
       let at = 0;
-      while (at < this.list.length && this.list[at][0].startsWith(":")) at++;
+      while (at < this.list.length && this.list[at][0].charCodeAt(0) === 58) at++;
       this.list.splice(at, 0, [k, value]);
     } else {
       this.list.push([k, value]);
@@ -62,7 +63,13 @@ export class HeaderMap {
 
   remove(key: string): void {
     const k = key.toLowerCase();
-    this.list = this.list.filter(([n]) => n !== k);
+    const list = this.list;
+    let i = 0;
+    while (i < list.length && list[i][0] !== k) i++;
+    if (i === list.length) return; // absent: nothing to copy
+    const kept: Pair[] = list.slice(0, i);
+    for (i++; i < list.length; i++) if (list[i][0] !== k) kept.push(list[i]);
+    this.list = kept;
   }
 
   clear(): void {
@@ -71,23 +78,24 @@ export class HeaderMap {
 
   /** Replaces the whole map (Envoy set_header_map_pairs: remove every key, then add each pair). */
   setAll(init: HeadersInit): void {
-    const pseudo: Pair[] = [];
-    const rest: Pair[] = [];
-    const put = (k: string, v: string) => {
-      const key = k.toLowerCase();
-      (key.charCodeAt(0) === 58 /* ":" */ ? pseudo : rest).push([key, String(v)]);
-    };
-    if (init instanceof HeaderMap) for (const [k, v] of init.list) put(k, v);
-    else if (Array.isArray(init)) for (const [k, v] of init as Pair[]) put(k, v);
-    else {
+    const list: Pair[] = [];
+    if (init instanceof HeaderMap) {
+      const src = init.list;
+      for (let i = 0; i < src.length; i++) list.push([src[i][0].toLowerCase(), String(src[i][1])]);
+    } else if (Array.isArray(init)) {
+      const src = init as Pair[];
+      for (let i = 0; i < src.length; i++) list.push([src[i][0].toLowerCase(), String(src[i][1])]);
+    } else {
       for (const k in init as Record<string, string | string[]>) {
         const v = (init as Record<string, string | string[]>)[k];
-        if (Array.isArray(v)) for (const x of v) put(k, x);
-        else put(k, v);
+        const key = k.toLowerCase();
+        if (Array.isArray(v)) for (let i = 0; i < v.length; i++) list.push([key, String(v[i])]);
+        else list.push([key, typeof v === "string" ? v : String(v)]);
       }
     }
-    // Same order add() would give: pseudo-headers first, each group in insertion order.
-    this.list = pseudo.length ? pseudo.concat(rest) : rest;
+    // Same order add() would give: pseudo-headers first, each group in insertion order (usually
+    // already so: then the list is kept as built).
+    this.list = pseudoFirst(list);
   }
 
   /** All entries in order, as [key, value] pairs (copies). */
@@ -109,7 +117,8 @@ export class HeaderMap {
   /** Envoy's HeaderMap::byteSize(): the sum of key and value lengths (what get_header_map_size returns). */
   byteSize(): number {
     let n = 0;
-    for (const [k, v] of this.list) n += Buffer.byteLength(k) + Buffer.byteLength(v);
+    const list = this.list;
+    for (let i = 0; i < list.length; i++) n += Buffer.byteLength(list[i][0]) + Buffer.byteLength(list[i][1]);
     return n;
   }
 
@@ -120,4 +129,16 @@ export class HeaderMap {
   [Symbol.iterator](): Iterator<Pair> {
     return this.pairs()[Symbol.iterator]();
   }
+}
+
+/** A stable partition putting pseudo-headers (":…") first; returns `list` itself when already so. */
+function pseudoFirst(list: Pair[]): Pair[] {
+  let i = 0;
+  while (i < list.length && list[i][0].charCodeAt(0) === 58) i++;
+  let j = i;
+  while (j < list.length && list[j][0].charCodeAt(0) !== 58) j++;
+  if (j === list.length) return list;
+  const pseudo: Pair[] = [], rest: Pair[] = [];
+  for (const p of list) (p[0].charCodeAt(0) === 58 ? pseudo : rest).push(p);
+  return pseudo.concat(rest);
 }

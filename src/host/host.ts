@@ -107,7 +107,8 @@ export class ProxyHost {
   private deferred: (() => void)[] = [];
   private pendingTrap: string | null = null;
   private rr = 0;
-  private readonly live = new Set<HttpStream>();
+  /** Streams created in a VM and not yet completed (each is tracked once and forgotten once). */
+  private live = 0;
 
   private constructor(private opts: ProxyHostOptions, module: WebAssembly.Module) {
     this.module = module;
@@ -221,7 +222,7 @@ export class ProxyHost {
 
   /** Streams opened and not yet completed. */
   get liveStreams(): number {
-    return this.live.size;
+    return this.live;
   }
 
   /**
@@ -347,16 +348,17 @@ export class ProxyHost {
   }
 
   runDeferred(): void {
-    if (this.vms.some((v) => v.busy)) return;
+    if (this.deferred.length === 0) return;
+    for (const v of this.vms) if (v.busy) return;
     for (let i = 0; i < 100_000 && this.deferred.length; i++) this.deferred.shift()!();
   }
 
-  trackStream(s: HttpStream): void {
-    this.live.add(s);
+  trackStream(_s: HttpStream): void {
+    this.live++;
   }
 
-  forgetStream(s: HttpStream): void {
-    this.live.delete(s);
+  forgetStream(_s: HttpStream): void {
+    this.live--;
   }
 
   postQueueReady(vm: Vm, rootId: number, token: number): void {

@@ -18,14 +18,18 @@ export class ProcExit extends Error {
   }
 }
 
-/** Wraps a host function so a memory fault returns `fault` instead of throwing into the module. */
+/**
+ * Wraps a host function so a memory fault returns `fault` instead of throwing into the module. The
+ * wrapper has fixed parameters (no rest array or spread per call); host functions take at most 12.
+ */
 function guard(fault: number, f: Fn): Fn {
-  return (...args: any[]) => {
+  if (f.length > 12) throw new Error(`guard: ${f.length} parameters`);
+  return (a?: any, b?: any, c?: any, d?: any, e?: any, g?: any, h?: any, i?: any, j?: any, k?: any, l?: any, m?: any) => {
     try {
-      return f(...args);
-    } catch (e) {
-      if (e instanceof MemoryAccessError) return fault;
-      throw e;
+      return f(a, b, c, d, e, g, h, i, j, k, l, m);
+    } catch (err) {
+      if (err instanceof MemoryAccessError) return fault;
+      throw err;
     }
   };
 }
@@ -132,7 +136,7 @@ export function createImports(vm: Vm, abi: AbiVersion): WebAssembly.Imports {
       if (!m) return vm.inAccessLog() ? Status.NotFound : Status.BadArgument;
       const v = m.get(key);
       if (v === undefined) return Status.NotFound;
-      if (!mem.giveBack(new TextEncoder().encode(v), rp, rl)) return Status.InvalidMemoryAccess;
+      if (!mem.giveBackString(v, rp, rl)) return Status.InvalidMemoryAccess;
       return Status.Ok;
     }),
     proxy_add_header_map_value: guard(Status.InvalidMemoryAccess, (type: number, kp: number, kl: number, vp: number, vl: number) => {

@@ -55,34 +55,42 @@ function mapProperty(map: HeaderMap | null, rest: string[]): Uint8Array | undefi
   return v === undefined ? undefined : toBytes(v);
 }
 
-/** Envoy's derived attributes (request.*, response.*, plugin_*); undefined when not known. */
-export function wellKnown(path: string, plugin: PluginFacts, s: StreamFacts | null): Uint8Array | undefined {
+/** A header's value as property bytes, or undefined. */
+function hdr(rh: HeaderMap | null, name: string): Uint8Array | undefined {
+  const v = rh?.get(name);
+  return v === undefined ? undefined : toBytes(v);
+}
+
+/**
+ * Envoy's derived attributes (request.*, response.*, plugin_*); undefined when not known. The stream's
+ * facts are only gathered for paths that need them.
+ */
+export function wellKnown(path: string, plugin: PluginFacts, stream: { facts(): StreamFacts } | null): Uint8Array | undefined {
   const seg = path.split("\0");
   switch (seg[0]) {
     case "plugin_name": return seg.length === 1 ? toBytes(plugin.pluginName) : undefined;
     case "plugin_root_id": return seg.length === 1 ? toBytes(plugin.rootId) : undefined;
     case "plugin_vm_id": return seg.length === 1 ? toBytes(plugin.vmId) : undefined;
+    case "request": case "response": case "connection": break;
+    default: return undefined;
   }
-  if (!s) return undefined;
+  if (!stream) return undefined;
+  const s = stream.facts();
   const rh = s.requestHeaders;
-  const hdr = (name: string) => {
-    const v = rh?.get(name);
-    return v === undefined ? undefined : toBytes(v);
-  };
   if (seg[0] === "request") {
     if (seg[1] === "headers") return mapProperty(rh, seg.slice(2));
     if (seg.length !== 2) return undefined;
     const path = rh?.get(":path");
     switch (seg[1]) {
-      case "path": return hdr(":path");
+      case "path": return hdr(rh, ":path");
       case "url_path": return path === undefined ? undefined : toBytes(path.split("?")[0]);
       case "query": return path === undefined ? undefined : toBytes(path.includes("?") ? path.slice(path.indexOf("?") + 1) : "");
-      case "host": return hdr(":authority");
-      case "scheme": return hdr(":scheme");
-      case "method": return hdr(":method");
-      case "referer": return hdr("referer");
-      case "useragent": return hdr("user-agent");
-      case "id": return hdr("x-request-id");
+      case "host": return hdr(rh, ":authority");
+      case "scheme": return hdr(rh, ":scheme");
+      case "method": return hdr(rh, ":method");
+      case "referer": return hdr(rh, "referer");
+      case "useragent": return hdr(rh, "user-agent");
+      case "id": return hdr(rh, "x-request-id");
       case "protocol": return toBytes("HTTP/1.1");
       case "time": return int64Bytes(s.startNs);
       case "size": return int64Bytes(s.requestBodySize);

@@ -166,7 +166,7 @@ export class HttpStream {
     this.ensureCreated();
     this.open.reqHeaders = true;
     this.endOfStream = this.requestEnded;
-    const raw = this.invoke("proxy_on_request_headers", this.requestHeaders.size, this.requestEnded ? 1 : 0);
+    const raw = this.invoke("proxy_on_request_headers", 2, this.requestHeaders.size, this.requestEnded ? 1 : 0);
     const out = this.headersOutcome(raw);
     if (out === "continue") this.resume("request");
     else this.reqStopped = !this.localResponse;
@@ -183,7 +183,7 @@ export class HttpStream {
     this.reqBuffer = this.reqBuffering && this.reqBuffer ? concat(this.reqBuffer, chunk) : chunk;
     this.open.reqBody = true;
     this.endOfStream = this.requestEnded;
-    const raw = this.invoke("proxy_on_request_body", this.reqBuffer.length, this.requestEnded ? 1 : 0);
+    const raw = this.invoke("proxy_on_request_body", 2, this.reqBuffer.length, this.requestEnded ? 1 : 0);
     return this.result(this.bodyOutcome("request", raw));
   }
 
@@ -195,7 +195,7 @@ export class HttpStream {
     if (this.localResponse || this.reset) return this.result("stop");
     this.requestTrailers = HeaderMap.from(trailers);
     this.open.reqTrailers = true;
-    const raw = this.invoke("proxy_on_request_trailers", this.requestTrailers.size);
+    const raw = this.invoke("proxy_on_request_trailers", 1, this.requestTrailers.size, 0);
     const out = raw === undefined ? this.failOutcome() : raw === 0 && !this.stopNextIteration ? "continue" : "stop";
     if (out === "continue") this.resume("request");
     else this.reqStopped = !this.localResponse;
@@ -214,7 +214,7 @@ export class HttpStream {
     this.responseHeaders.setAll(headers);
     this.open.respHeaders = true;
     this.endOfStream = this.responseEnded;
-    const raw = this.invoke("proxy_on_response_headers", this.responseHeaders.size, this.responseEnded ? 1 : 0);
+    const raw = this.invoke("proxy_on_response_headers", 2, this.responseHeaders.size, this.responseEnded ? 1 : 0);
     const out = this.headersOutcome(raw);
     if (out === "continue") this.resume("response");
     else this.respStopped = !this.localResponse;
@@ -231,7 +231,7 @@ export class HttpStream {
     this.respBuffer = this.respBuffering && this.respBuffer ? concat(this.respBuffer, chunk) : chunk;
     this.open.respBody = true;
     this.endOfStream = this.responseEnded;
-    const raw = this.invoke("proxy_on_response_body", this.respBuffer.length, this.responseEnded ? 1 : 0);
+    const raw = this.invoke("proxy_on_response_body", 2, this.respBuffer.length, this.responseEnded ? 1 : 0);
     return this.result(this.bodyOutcome("response", raw));
   }
 
@@ -243,7 +243,7 @@ export class HttpStream {
     if (this.localResponse || this.reset) return this.result("stop");
     this.responseTrailers = HeaderMap.from(trailers);
     this.open.respTrailers = true;
-    const raw = this.invoke("proxy_on_response_trailers", this.responseTrailers.size);
+    const raw = this.invoke("proxy_on_response_trailers", 1, this.responseTrailers.size, 0);
     const out = raw === undefined ? this.failOutcome() : raw === 0 && !this.stopNextIteration ? "continue" : "stop";
     if (out === "continue") this.resume("response");
     else this.respStopped = !this.localResponse;
@@ -261,10 +261,10 @@ export class HttpStream {
     const vm = this.vm;
     if (this.created && !vm.failed) {
       this.inAccessLog = true;
-      vm.call("proxy_on_log", this.id, this.id);
+      vm.call5("proxy_on_log", this.id, 1, this.id);
       this.inAccessLog = false;
-      vm.call("proxy_on_done", this.id, this.id);
-      vm.call("proxy_on_delete", this.id, this.id);
+      vm.call5("proxy_on_done", this.id, 1, this.id);
+      vm.call5("proxy_on_delete", this.id, 1, this.id);
     }
     vm.removeContext(this.id);
     this.host.forgetStream(this);
@@ -442,15 +442,15 @@ export class HttpStream {
     this.created = true;
     this.vm.addContext(this.id, this);
     this.host.trackStream(this);
-    this.vm.call("proxy_on_context_create", this.id, this.id, this.rootContextId);
+    this.vm.call5("proxy_on_context_create", this.id, 2, this.id, this.rootContextId);
   }
 
   /** Calls a stream callback; undefined means the VM failed (before or during the call). */
-  private invoke(name: string, ...args: number[]): number | undefined {
+  private invoke(name: string, n: 1 | 2, a: number, b: number): number | undefined {
     this.stopNextIteration = false;
     if (this.vm.failed) return undefined;
     if (!this.vm.has(name)) return 0; // a module without the callback: Continue, as in cpp-host
-    return this.vm.call(name, this.id, this.id, ...args);
+    return this.vm.call5(name, this.id, n + 1, this.id, a, b);
   }
 
   /** CHECK_FAIL: a failed VM lets the stream through (FAIL_OPEN) or answers 503 once (FAIL_CLOSED). */

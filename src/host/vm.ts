@@ -96,22 +96,37 @@ export class Vm {
    * not exported or the VM is (or just became) failed; a trap marks the VM failed and is reported.
    */
   call(name: string, contextId: number, ...args: (number | bigint)[]): number | undefined {
+    const n = args.length;
+    return n > 5 ? this.run(name, contextId, n, undefined, undefined, undefined, undefined, undefined, args)
+      : this.run(name, contextId, n, args[0], args[1], args[2], args[3], args[4], null);
+  }
+
+  /** call() with up to five arguments and no rest array (the hot path: every stream callback). */
+  call5(name: string, contextId: number, n: number, a?: number | bigint, b?: number | bigint, c?: number | bigint,
+    d?: number | bigint, e?: number | bigint): number | undefined {
+    return this.run(name, contextId, n, a, b, c, d, e, null);
+  }
+
+  /** Exactly `n` arguments reach the export (a..e, or `rest` when there are more than five). */
+  private run(name: string, contextId: number, n: number, a: number | bigint | undefined, b: number | bigint | undefined,
+    c: number | bigint | undefined, d: number | bigint | undefined, e: number | bigint | undefined, rest: (number | bigint)[] | null): number | undefined {
     if (this.failed !== null) return undefined;
     const fn = this.fns[name];
     if (typeof fn !== "function") return undefined;
-    const saved = [this.current, this.effective];
+    const savedCurrent = this.current, savedEffective = this.effective;
     this.current = contextId;
     this.effective = 0;
     this.depth++;
     try {
-      const r = fn(...args);
+      const r = rest ? fn(...rest) : n === 0 ? fn() : n === 1 ? fn(a) : n === 2 ? fn(a, b) : n === 3 ? fn(a, b, c) : n === 4 ? fn(a, b, c, d) : fn(a, b, c, d, e);
       return typeof r === "number" ? r : r === undefined ? 0 : Number(r);
-    } catch (e) {
-      this.fail(name, e);
+    } catch (err) {
+      this.fail(name, err);
       return undefined;
     } finally {
       this.depth--;
-      [this.current, this.effective] = saved;
+      this.current = savedCurrent;
+      this.effective = savedEffective;
       if (this.depth === 0) this.host.runDeferred();
     }
   }
@@ -254,7 +269,7 @@ export class Vm {
     const s = this.currentStream();
     const fromTest = s?.testProperties.get(p) ?? this.host.properties.get(p);
     if (fromTest) return fromTest;
-    const known = wellKnown(p, this.host.pluginFacts, s ? s.facts() : null);
+    const known = wellKnown(p, this.host.pluginFacts, s);
     if (known) return known;
     return s?.filterProperties.get(p) ?? s?.testDefaults.get(p);
   }
