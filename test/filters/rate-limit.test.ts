@@ -192,21 +192,25 @@ describe("rate-limit: keys", () => {
 });
 
 describe("rate-limit: bounded memory", () => {
-  test("100,000 distinct clients never grow shared data past maxKeys", async () => {
-    const h = await host({ rules: [{ name: "ip", key: [{ source: "header", name: "x-client" }], tokens: 1, interval: "1m", maxKeys: 512 }] });
+  test("a million distinct clients on 2 VMs never grow shared data past maxKeys", async () => {
+    const h = await host({ rules: [{ name: "ip", key: [{ source: "header", name: "x-client" }], tokens: 1, interval: "1m", maxKeys: 512 }] }, 2);
     const keys = () => h.sharedData.keys().length;
     const bytes = () => h.sharedData.keys().reduce((n, k) => n + k.length + h.sharedData.get(k)!.value.length, 0);
     assert.equal(keys(), 64, "all groups (512 keys / 8 per group) exist after configure");
     const size = bytes();
-    for (let i = 0; i < 100_000; i++) {
+    const pages = () => h.vms.map((vm) => vm.memory.memory!.buffer.byteLength / 65536);
+    let steady: number[] = [];
+    for (let i = 0; i < 1_000_000; i++) {
       send(h, { "x-client": `client-${i}` });
-      if (i % 25_000 === 0) assert.equal(bytes(), size);
+      if (i % 250_000 === 0) assert.equal(bytes(), size);
+      if (i === 100_000) steady = pages();
     }
     assert.equal(keys(), 64);
     assert.equal(bytes(), size);
+    assert.deepEqual(pages(), steady, "the VMs' linear memory stopped growing after the first 100,000 clients");
     // Every client is new and its first request is admitted; active buckets get evicted (and counted).
-    assert.equal(h.metric("ratelimit.ip.allowed"), 100_000);
-    assert.equal(h.metric("ratelimit.ip.evicted"), 100_000 - 512);
+    assert.equal(h.metric("ratelimit.ip.allowed"), 1_000_000);
+    assert.equal(h.metric("ratelimit.ip.evicted"), 1_000_000 - 512);
   });
 
   test("idle buckets are reused without loss; an active client keeps its bucket", async () => {
