@@ -1,18 +1,24 @@
 #!/usr/bin/env node
-// `npm run bench:sdk`: what one request lifecycle costs in each compiled module, run in the Node test
-// host (src/host): ns per request (new stream → request headers → response headers → log/done/delete)
-// with 0, 100 and 1,000 other live streams, and the time to instantiate and start a VM. The add-header
-// example runs as peers on this SDK, on @solo-io/proxy-runtime 0.1.8 and on
-// @gcoredev/proxy-wasm-sdk-as 1.2.3 (bench/peers/*, built here on first use).
-// Writes bench/results/bench-sdk.json and bench/results/bench-sdk.svg, prints a table.
+// `npm run bench:sdk`: what a request costs in each compiled module, run in the Node test host
+// (src/host): one request lifecycle (new stream → request headers → response headers, or the filter's
+// local reply → log/done/delete) with 0, 100 and 1,000 other live streams, two figures per case:
+//   total  — ns of process CPU time per lifecycle in the test host (host + module), best of many batches;
+//   module — ns per lifecycle spent in the module's own code (SDK + filter): total × the share of V8
+//            CPU-profile samples inside its wasm functions (not the host's JS, not the JS↔wasm
+//            transitions), profiled in a separate pass so the profiler does not distort `total`.
+// Plus the time to instantiate and start the VMs. The add-header example also runs as peers on
+// @solo-io/proxy-runtime 0.1.8 and @gcoredev/proxy-wasm-sdk-as 1.2.3 (bench/peers/*, built here on
+// first use); ratios against this SDK are given for both figures.
+// Writes bench/results/bench-sdk.json and bench/results/bench-sdk.svg, prints a Markdown table.
 //   npm run bench:sdk                  all cases
-//   npm run bench:sdk -- add-header    only cases whose name contains "add-header"
+//   npm run bench:sdk -- add-header    only cases whose name (or SDK) contains "add-header"
 //
 // Adding a case: every build/<name>.wasm is picked up with the demo's configuration for it (or none);
 // list it in CASES to give it a config or request of its own — one line.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
+import { Session } from "node:inspector/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import binaryen from "binaryen";
@@ -34,6 +40,8 @@ interface BenchCase {
   group?: string;
   /** Worker VMs sharing data (requests go round-robin over them); default 1. */
   vms?: number;
+  /** When set, the bench checks that every (true) or no (false) request got the filter's local reply. */
+  expectLocalReply?: boolean;
 }
 
 const REQUEST = { ":method": "GET", ":path": "/api/items?id=7", ":authority": "example.com", ":scheme": "http", "user-agent": "bench", "x-api-key": "k1" };
@@ -86,7 +94,10 @@ const CASES: BenchCase[] = [
     { name: `rate-limit: 1 rule, rejected, ${vms} VM`, config: RATE_LIMIT(1, true) },
     { name: `rate-limit: 5 rules, admitted, ${vms} VM`, config: RATE_LIMIT(5, false) },
     { name: `rate-limit: 5 rules, rejected by the 5th, ${vms} VM`, config: RATE_LIMIT(5, true) },
-  ].map((c) => ({ ...c, sdk: OUR_SDK, wasm: "build/rate-limit.wasm", rootId: "rate_limit", vms }))),
+  ].map((c) => ({ ...c, sdk: OUR_SDK, wasm: "build/rate-limit.wasm", rootId: "rate_limit", vms, expectLocalReply: c.name.includes("rejected") }))),
+  // trace-id with its defaults: no incoming trace (a new id is generated) and a valid W3C traceparent (kept).
+  { name: "trace-id: no incoming header", sdk: OUR_SDK, wasm: "build/trace-id.wasm", rootId: "trace_id", config: {} },
+  { name: "trace-id: valid traceparent", sdk: OUR_SDK, wasm: "build/trace-id.wasm", rootId: "trace_id", config: {}, request: { ...REQUEST, traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" } },
   { name: "tagging: 10 rules, miss all", sdk: OUR_SDK, wasm: "build/tagging.wasm", rootId: "tagging", config: TAGGING_10, request: { ...REQUEST, "x-user-id": "5" } },
   { name: "tagging: 10 rules, hit first", sdk: OUR_SDK, wasm: "build/tagging.wasm", rootId: "tagging", config: TAGGING_10, request: { ...REQUEST, "x-canary": "1" } },
   { name: "tagging: 10 rules, hit last", sdk: OUR_SDK, wasm: "build/tagging.wasm", rootId: "tagging", config: TAGGING_10, request: { ...REQUEST, "x-user-id": "120" } },
@@ -103,7 +114,8 @@ function floorModule(): Uint8Array {
 }
 
 function allCases(): BenchCase[] {
-  const listed = new Set(CASES.filter((c) => c.sdk === OUR_SDK).map((c) => c.name));
+  // A module with explicit cases is not added again under its own name.
+  const listed = new Set(CASES.filter((c) => c.sdk === OUR_SDK && typeof c.wasm === "string").map((c) => (c.wasm as string).replace(/^build\/|\.wasm$/g, "")));
   const auto: BenchCase[] = [];
   const build = join(root, "build");
   for (const f of existsSync(build) ? readdirSync(build).sort() : []) {
@@ -128,6 +140,21 @@ function ensurePeers(): void {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** CPU time of this process (user + system, all threads), ns: other processes' load does not add to it. */
+function cpuNs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) * 1000;
+}
+
+/** Batches aim at this much CPU each (µs resolution of the clock is then 0.05 %). */
+const BATCH_CPU_NS = 2e6;
+/** Per case and live-stream count: timing runs for this much CPU (at least MIN_BATCHES batches), then profiling as long. */
+const TIMING_CPU_NS = 400e6;
+const PROFILE_CPU_NS = 300e6;
+const MIN_BATCHES = 7;
+/** V8 profiler sampling interval, µs. */
+const SAMPLE_US = 50;
+
 async function instantiateUs(c: BenchCase, module: WebAssembly.Module): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < 33; i++) {
@@ -139,7 +166,41 @@ async function instantiateUs(c: BenchCase, module: WebAssembly.Module): Promise<
   return median(times);
 }
 
-async function perRequestNs(c: BenchCase, module: WebAssembly.Module, live: number): Promise<{ ns: number; median: number; memGrowthPerKReq: number }> {
+interface Profile {
+  nodes: { id: number; callFrame: { functionName: string; url: string } }[];
+  samples?: number[];
+}
+
+/**
+ * Share of busy samples executing the module's own code: wasm functions, without the JS↔wasm
+ * wrappers. Host JS, the host's GC and native code reached from it count as host; idle and
+ * unattributed "(program)" samples count as neither.
+ */
+function moduleShare(profile: Profile): { share: number; samples: number } {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+  let busy = 0, wasm = 0;
+  for (const id of profile.samples ?? []) {
+    const f = byId.get(id);
+    if (!f || f.functionName === "(idle)" || f.functionName === "(program)") continue;
+    busy++;
+    if (f.url.startsWith("wasm://") && !/^(wasm-to-js|js-to-wasm)/.test(f.functionName)) wasm++;
+  }
+  return { share: busy ? wasm / busy : 0, samples: busy };
+}
+
+interface Measured {
+  /** Fastest batch, ns of CPU per lifecycle. */
+  ns: number;
+  median: number;
+  batchSize: number;
+  batches: number;
+  moduleShare: number;
+  profileSamples: number;
+  localReplyShare: number;
+  memGrowthPerKReq: number;
+}
+
+async function measure(c: BenchCase, module: WebAssembly.Module, live: number, session: Session): Promise<Measured> {
   const host = await ProxyHost.create({ wasm: module, rootId: c.rootId, pluginConfig: c.config, vms: c.vms });
   if (!host.configured) throw new Error("on_configure refused the configuration (give the case a config)");
   const req = c.request ?? REQUEST, resp = c.response ?? RESPONSE;
@@ -149,28 +210,44 @@ async function perRequestNs(c: BenchCase, module: WebAssembly.Module, live: numb
     s.sendRequestHeaders(req, { endOfStream: true });
     held.push(s);
   }
+  let local = 0;
   const one = () => {
     const s = host.newHttpStream();
     const r = s.sendRequestHeaders(req, { endOfStream: true });
-    if (!r.localResponse) s.sendResponseHeaders(resp, { endOfStream: true });
+    if (r.localResponse) local++;
+    else s.sendResponseHeaders(resp, { endOfStream: true });
     s.complete();
   };
-  for (let i = 0; i < 3000; i++) one(); // past V8's tier-up
+  for (let i = 0; i < 3000; i++) one(); // past V8's tier-up (and drains the buckets of "rejected" cases)
   if (host.traps.length) throw new Error(`trapped: ${host.traps[0].message}`);
   const mem = () => host.vms[0].memory.memory?.buffer.byteLength ?? 0;
   const mem0 = mem();
+
+  let t = cpuNs();
+  for (let i = 0; i < 200; i++) one();
+  const batchSize = Math.max(20, Math.min(5000, Math.round(BATCH_CPU_NS / ((cpuNs() - t) / 200))));
   const batches: number[] = [];
+  local = 0;
   let done = 0;
-  const start = process.hrtime.bigint();
-  while (batches.length < 5 || (Number(process.hrtime.bigint() - start) < 400e6 && batches.length < 200)) {
-    const t = process.hrtime.bigint();
-    for (let i = 0; i < 200; i++) one();
-    batches.push(Number(process.hrtime.bigint() - t) / 200);
-    done += 200;
+  const start = cpuNs();
+  while (batches.length < MIN_BATCHES || (cpuNs() - start < TIMING_CPU_NS && batches.length < 1000)) {
+    t = cpuNs();
+    for (let i = 0; i < batchSize; i++) one();
+    batches.push((cpuNs() - t) / batchSize);
+    done += batchSize;
   }
-  // The fastest batch: on a shared machine other processes only ever add time, so the minimum is the
-  // most repeatable figure; the median is kept in the JSON too.
-  return { ns: Math.min(...batches), median: median(batches), memGrowthPerKReq: ((mem() - mem0) / done) * 1000 };
+  const localReplyShare = local / done;
+  const memGrowthPerKReq = ((mem() - mem0) / done) * 1000;
+
+  // The module's share, from a separate profiled pass (the profiler's own cost stays out of `ns`).
+  await session.post("Profiler.setSamplingInterval", { interval: SAMPLE_US });
+  await session.post("Profiler.start");
+  const pstart = cpuNs();
+  while (cpuNs() - pstart < PROFILE_CPU_NS) for (let i = 0; i < batchSize; i++) one();
+  const { profile } = await session.post("Profiler.stop");
+  const m = moduleShare(profile as Profile);
+  held.forEach((s) => s.complete());
+  return { ns: Math.min(...batches), median: median(batches), batchSize, batches: batches.length, moduleShare: m.share, profileSamples: m.samples, localReplyShare, memGrowthPerKReq };
 }
 
 interface Row {
@@ -179,31 +256,42 @@ interface Row {
   group?: string;
   wasmBytes: number;
   instantiateUs: number;
-  /** Fastest batch, ns per lifecycle, by number of other live streams. */
+  /** By number of other live streams: fastest batch, ns of CPU per lifecycle in the test host. */
   nsPerRequest: Record<string, number>;
   nsPerRequestMedian: Record<string, number>;
+  /** ns per lifecycle in the module's own code = nsPerRequest × moduleShare. */
+  moduleNsPerRequest: Record<string, number>;
+  moduleShare: Record<string, number>;
+  profileSamples: Record<string, number>;
+  batchSize: Record<string, number>;
+  /** Share of lifecycles the filter answered itself (a local reply instead of the upstream response). */
+  localReplyShare: number;
   memoryGrowthBytesPer1kRequests: number;
   error?: string;
 }
 
 function svgChart(rows: Row[]): string {
   const ok = rows.filter((r) => !r.error);
-  const W = 980, barH = 9, gap = 10, left = 330, top = 40;
+  const W = 1000, barH = 9, gap = 10, left = 330, top = 58;
   const max = Math.max(...ok.flatMap((r) => Object.values(r.nsPerRequest)));
-  const scale = (v: number) => ((W - left - 120) * v) / max;
-  const colors = ["#4e79a7", "#f28e2b", "#e15759"];
-  const H = top + ok.length * (barH * LIVE.length + gap) + 40;
+  const scale = (v: number) => ((W - left - 150) * v) / max;
+  const light = ["#a0cbe8", "#ffbe7d", "#ff9d9a"];
+  const dark = ["#4e79a7", "#f28e2b", "#e15759"];
+  const H = top + ok.length * (barH * LIVE.length + gap) + 20;
   const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="10" y="18" font-size="14" font-weight="bold">ns per request lifecycle in the Node test host (lower is better)</text>`];
-  LIVE.forEach((l, i) => out.push(`<rect x="${left + i * 150}" y="26" width="10" height="10" fill="${colors[i]}"/><text x="${left + i * 150 + 14}" y="35">${l} other live streams</text>`));
+    `<text x="10" y="18" font-size="14" font-weight="bold">ns of CPU per request lifecycle in the Node test host (lower is better)</text>`,
+    `<text x="10" y="34">whole bar: total (host + module); dark part: in the module's own code (SDK + filter). Labels: total (module).</text>`];
+  LIVE.forEach((l, i) => out.push(`<rect x="${left + i * 170}" y="42" width="10" height="10" fill="${dark[i]}"/><rect x="${left + i * 170 + 10}" y="42" width="10" height="10" fill="${light[i]}"/><text x="${left + i * 170 + 24}" y="51">${l} other live streams</text>`));
   ok.forEach((r, k) => {
     const y0 = top + k * (barH * LIVE.length + gap);
     out.push(`<text x="${left - 6}" y="${y0 + barH * 2}" text-anchor="end">${esc(`${r.case} — ${r.sdk}`)}</text>`);
     LIVE.forEach((l, i) => {
-      const v = r.nsPerRequest[String(l)];
-      out.push(`<rect x="${left}" y="${y0 + i * barH}" width="${scale(v).toFixed(1)}" height="${barH - 1}" fill="${colors[i]}"/>`);
-      out.push(`<text x="${left + scale(v) + 4}" y="${y0 + i * barH + barH - 1}" font-size="9">${Math.round(v).toLocaleString("en")}</text>`);
+      const v = r.nsPerRequest[String(l)], m = r.moduleNsPerRequest[String(l)];
+      const y = y0 + i * barH;
+      out.push(`<rect x="${left}" y="${y}" width="${scale(v).toFixed(1)}" height="${barH - 1}" fill="${light[i]}"/>`);
+      out.push(`<rect x="${left}" y="${y}" width="${scale(m).toFixed(1)}" height="${barH - 1}" fill="${dark[i]}"/>`);
+      out.push(`<text x="${left + scale(v) + 4}" y="${y + barH - 1}" font-size="9">${fmt(v)} (${fmt(m)})</text>`);
     });
   });
   out.push("</svg>");
@@ -211,64 +299,96 @@ function svgChart(rows: Row[]): string {
 }
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const fmt = (v: number) => Math.round(v).toLocaleString("en");
+
+const METHOD = `total = process CPU time (user+system) per lifecycle, fastest of ≥${MIN_BATCHES} batches of ~${BATCH_CPU_NS / 1e6} ms CPU `
+  + `(~${TIMING_CPU_NS / 1e6} ms CPU per figure, after 3000 warm-up lifecycles; nsPerRequestMedian = the batches' median); `
+  + `module = total × share of V8 CPU-profile samples (${SAMPLE_US} µs interval, ~${PROFILE_CPU_NS / 1e6} ms CPU, a separate pass) in the module's wasm functions, `
+  + `excluding JS↔wasm wrappers, host JS and GC; instantiate = median wall time of 30 ProxyHost.create on a compiled module`;
+
+function markdownTable(rows: Row[]): string {
+  const ours = new Map(rows.filter((r) => r.group && r.sdk === OUR_SDK && !r.error).map((r) => [r.group!, r]));
+  const three = (f: (l: string) => string) => LIVE.map((l) => f(String(l))).join(" / ");
+  const head = ["case", "SDK", `total ns/req (${LIVE.join(" / ")} live)`, `in module ns/req (${LIVE.join(" / ")} live)`,
+    "instantiate µs", "mem +B/1k req", "total vs this SDK", "module vs this SDK"];
+  const lines = [`| ${head.join(" | ")} |`, `|${head.map((h, i) => (i < 2 ? "---" : "---:")).join("|")}|`];
+  for (const r of rows) {
+    if (r.error) { lines.push(`| ${r.case} | ${r.sdk} | skipped: ${r.error.slice(0, 60)} | | | | | |`); continue; }
+    const base = r.group ? ours.get(r.group) : undefined;
+    const ratio = (a: Record<string, number>, b: Record<string, number>) => three((l) => (a[l] / b[l]).toFixed(2) + "×");
+    lines.push(`| ${[r.case, r.sdk, three((l) => fmt(r.nsPerRequest[l])), three((l) => fmt(r.moduleNsPerRequest[l])),
+      fmt(r.instantiateUs), fmt(r.memoryGrowthBytesPer1kRequests),
+      base && base !== r ? ratio(r.nsPerRequest, base.nsPerRequest) : "", base && base !== r ? ratio(r.moduleNsPerRequest, base.moduleNsPerRequest) : ""].join(" | ")} |`);
+  }
+  return lines.join("\n");
+}
 
 async function main(): Promise<void> {
   const filter = process.argv[2] ?? "";
   ensurePeers();
   const cases = allCases().filter((c) => c.name.includes(filter) || c.sdk.includes(filter));
+  console.log(`method: ${METHOD}\n`);
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
   const rows: Row[] = [];
   for (const [i, c] of cases.entries()) {
     process.stdout.write(`[${i + 1}/${cases.length}] ${c.name} (${c.sdk}) … `);
     const bytes = typeof c.wasm === "string" ? readFileSync(join(root, c.wasm)) : c.wasm;
-    const row: Row = { case: c.name, sdk: c.sdk, group: c.group, wasmBytes: bytes.length, instantiateUs: 0, nsPerRequest: {}, nsPerRequestMedian: {}, memoryGrowthBytesPer1kRequests: 0 };
+    const row: Row = {
+      case: c.name, sdk: c.sdk, group: c.group, wasmBytes: bytes.length, instantiateUs: 0, nsPerRequest: {}, nsPerRequestMedian: {},
+      moduleNsPerRequest: {}, moduleShare: {}, profileSamples: {}, batchSize: {}, localReplyShare: 0, memoryGrowthBytesPer1kRequests: 0,
+    };
     try {
       const module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
       row.instantiateUs = await instantiateUs(c, module);
       for (const l of LIVE) {
-        const r = await perRequestNs(c, module, l);
-        row.nsPerRequest[String(l)] = r.ns;
-        row.nsPerRequestMedian[String(l)] = r.median;
-        if (l === 0) row.memoryGrowthBytesPer1kRequests = r.memGrowthPerKReq;
+        const r = await measure(c, module, l, session);
+        const k = String(l);
+        row.nsPerRequest[k] = r.ns;
+        row.nsPerRequestMedian[k] = r.median;
+        row.moduleShare[k] = r.moduleShare;
+        row.moduleNsPerRequest[k] = r.ns * r.moduleShare;
+        row.profileSamples[k] = r.profileSamples;
+        row.batchSize[k] = r.batchSize;
+        if (l === 0) {
+          row.memoryGrowthBytesPer1kRequests = r.memGrowthPerKReq;
+          row.localReplyShare = r.localReplyShare;
+        }
       }
-      console.log(LIVE.map((l) => `${Math.round(row.nsPerRequest[String(l)])}`).join(" / ") + " ns");
+      if (c.expectLocalReply !== undefined && (row.localReplyShare === 1) !== c.expectLocalReply) {
+        throw new Error(`expected ${c.expectLocalReply ? "every" : "no"} request to get a local reply; got ${(row.localReplyShare * 100).toFixed(1)} %`);
+      }
+      console.log(LIVE.map((l) => `${fmt(row.nsPerRequest[String(l)])} (${fmt(row.moduleNsPerRequest[String(l)])})`).join(" / ") + " ns total (in module)");
     } catch (e) {
       row.error = (e as Error).message;
       console.log(`skipped: ${row.error}`);
     }
     rows.push(row);
   }
+  session.disconnect();
 
-  const ours = new Map(rows.filter((r) => r.group && r.sdk === OUR_SDK && !r.error).map((r) => [r.group!, r]));
-  const table = rows.map((r) => {
-    const base = r.group ? ours.get(r.group) : undefined;
-    const ratio = (l: number) => (base && !r.error ? (r.nsPerRequest[String(l)] / base.nsPerRequest[String(l)]).toFixed(2) + "×" : "");
-    return {
-      case: r.case, sdk: r.sdk,
-      ...Object.fromEntries(LIVE.map((l) => [`ns/req @${l} live`, r.error ? "—" : Math.round(r.nsPerRequest[String(l)])])),
-      "instantiate µs": r.error ? "—" : Math.round(r.instantiateUs),
-      "mem +B/1k req": r.error ? "—" : Math.round(r.memoryGrowthBytesPer1kRequests),
-      "vs this SDK (0/100/1000)": base && r !== base ? LIVE.map(ratio).join(" ") : "",
-      ...(r.error ? { note: r.error.slice(0, 60) } : {}),
-    };
-  });
-  console.table(table);
+  console.log(`\n${markdownTable(rows)}\n`);
+  console.log(`Timing: process CPU time, fastest batch (see method above). Node ${process.version}, ${cpus()[0]?.model ?? "unknown CPU"}.`);
 
   const dir = join(root, "bench", "results");
   mkdirSync(dir, { recursive: true });
   const result = {
-    benchmark: "sdk microbenchmark: one request lifecycle in the Node test host",
+    benchmark: "sdk microbenchmark: one request lifecycle in the Node test host, total and in the module",
     date: new Date().toISOString(),
     node: process.version,
     cpu: cpus()[0]?.model ?? "unknown",
     request: REQUEST,
     response: RESPONSE,
     liveStreams: LIVE,
-    method: "nsPerRequest = fastest of the batches of 200 lifecycles (nsPerRequestMedian = their median) (≥5 batches, ~0.4 s) after 3000 warm-up; instantiate = median of 30 ProxyHost.create on a compiled module",
+    method: METHOD,
     rows,
   };
-  writeFileSync(join(dir, "bench-sdk.json"), JSON.stringify(result, null, 2) + "\n");
-  writeFileSync(join(dir, "bench-sdk.svg"), svgChart(rows) + "\n");
-  console.log(`\nwrote bench/results/bench-sdk.json and bench/results/bench-sdk.svg`);
+  // A run over a subset of cases leaves the committed full results alone.
+  const file = filter ? "bench-sdk.partial" : "bench-sdk";
+  writeFileSync(join(dir, `${file}.json`), JSON.stringify(result, null, 2) + "\n");
+  writeFileSync(join(dir, `${file}.svg`), svgChart(rows) + "\n");
+  console.log(`wrote bench/results/${file}.json and bench/results/${file}.svg`);
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });
