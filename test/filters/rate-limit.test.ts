@@ -305,6 +305,14 @@ describe("rate-limit: failure policy", () => {
     assert.ok(admitted(send(h)), "recovers once writes succeed");
   });
 
+  test("a shadow rule never rejects, even with failOpen false and its bucket unusable", async () => {
+    const h = await host({ failOpen: false, rules: [{ name: "s", tokens: 1, interval: "1m", shadow: true }] });
+    for (const k of h.sharedData.keys()) h.sharedData.delete(k);
+    assert.equal(countAdmitted(h, 3), 3);
+    assert.equal(h.metric("ratelimit.s.fail_open"), 3);
+    assert.equal(h.metric("ratelimit.s.fail_closed"), 0);
+  });
+
   test("CAS lost past the retry bound: fail open admits, counted", async () => {
     const h = await host({ casAttempts: 2, rules: [{ name: "a", tokens: 1, interval: "1m" }] });
     const store = h.store;

@@ -81,7 +81,8 @@ class RateLimit extends Context {
       const m = rule.metrics!;
       if (store.evicted) m.evicted.increment();
       if (outcome != SlotOutcome.Decided) {
-        if (s.failOpen) { m.failOpen.increment(); continue; }
+        // A shadow rule never rejects, not even when its bucket cannot be updated.
+        if (s.failOpen || rule.shadow) { m.failOpen.increment(); continue; }
         m.failClosed.increment();
         return this.reject(s, rule, 0, 1000);
       }
