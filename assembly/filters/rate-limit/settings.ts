@@ -123,11 +123,18 @@ export function parseSettings(cfg: ConfigObject, defaultNamespace: string): Sett
   if (list.length > MAX_RULES) { cfg.fail("rules", "at most " + MAX_RULES.toString() + " rules"); return null; }
   const rules = new StaticArray<Rule>(list.length);
   const names = new Set<string>();
+  let keys: i64 = 0;
   for (let i = 0; i < list.length; i++) {
     const r = parseRule(list, i, s);
     if (r === null) return null;
     if (names.has(r.name)) { list.fail(i, "name \"" + r.name + "\" is used by another rule"); return null; }
     names.add(r.name);
+    // Every key is created at configure time and never freed: bound the total, not just each rule.
+    keys += <i64>r.store.capacity;
+    if (keys > MAX_MAX_KEYS) {
+      list.fail(i, "the rules' maxKeys add up to more than " + MAX_MAX_KEYS.toString());
+      return null;
+    }
     rules[i] = r;
   }
   s.rules = rules;
