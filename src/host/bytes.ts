@@ -13,6 +13,27 @@ export function toText(b: Uint8Array): string {
   return decoder.decode(b);
 }
 
+/**
+ * UTF-8 text of b[p, p+n). ASCII gives the same string as TextDecoder, cheaper: short runs (names) are
+ * built by hand, longer ones read as latin1 through `latin1` (a Buffer over b's memory) when given.
+ * Anything else goes through TextDecoder as before (replacement characters, BOM handling).
+ */
+export function decodeText(b: Uint8Array, p: number, n: number, latin1?: Buffer): string {
+  const end = p + n;
+  if (n <= 16) {
+    let s = "";
+    for (let i = p; i < end; i++) {
+      const c = b[i];
+      if (c > 0x7f) return decoder.decode(b.subarray(p, end));
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+  if (!latin1) return decoder.decode(b.subarray(p, end));
+  for (let i = p; i < end; i++) if (b[i] > 0x7f) return decoder.decode(b.subarray(p, end));
+  return latin1.toString("latin1", p, end);
+}
+
 export function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   if (a.length === 0) return b;
   if (b.length === 0) return a;
@@ -52,22 +73,24 @@ export function serializePairs(pairs: readonly Pair[]): Uint8Array {
 /** Parses the ABI map format. Malformed input yields no pairs, as cpp-host's toPairs does. */
 export function deserializePairs(buf: Uint8Array): Pair[] {
   if (buf.length < 4) return [];
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const n = dv.getUint32(0, true);
+  const n = u32le(buf, 0);
   if (4 + n * 8 > buf.length) return [];
-  const lens: [number, number][] = [];
-  for (let i = 0; i < n; i++) lens.push([dv.getUint32(4 + i * 8, true), dv.getUint32(8 + i * 8, true)]);
   const out: Pair[] = [];
   let p = 4 + n * 8;
-  for (const [kl, vl] of lens) {
+  for (let i = 0; i < n; i++) {
+    const kl = u32le(buf, 4 + i * 8), vl = u32le(buf, 8 + i * 8);
     if (p + kl + vl + 2 > buf.length) return [];
-    const k = decoder.decode(buf.subarray(p, p + kl));
+    const k = decodeText(buf, p, kl);
     p += kl + 1;
-    const v = decoder.decode(buf.subarray(p, p + vl));
+    const v = decodeText(buf, p, vl);
     p += vl + 1;
     out.push([k, v]);
   }
   return out;
+}
+
+function u32le(b: Uint8Array, at: number): number {
+  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
 }
 
 /** Encodes an integer property value the way Envoy does: 8 bytes, little-endian. */

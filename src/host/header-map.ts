@@ -106,7 +106,12 @@ export class HeaderMap {
   /** An object view; repeated keys are joined with "," (as HTTP/1 would fold them). */
   all(): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const [k, v] of this.list) out[k] = k in out ? `${out[k]},${v}` : v;
+    const list = this.list;
+    for (let i = 0; i < list.length; i++) {
+      const k = list[i][0], v = list[i][1];
+      const prev = out[k]; // values are strings: undefined exactly when `k in out` is false
+      out[k] = prev === undefined ? v : `${prev},${v}`;
+    }
     return out;
   }
 

@@ -122,7 +122,7 @@ export function createImports(vm: Vm, abi: AbiVersion): WebAssembly.Imports {
     }),
     proxy_set_header_map_pairs: guard(Status.InvalidMemoryAccess, (type: number, p: number, l: number) => {
       if (type > MAP_TYPE_MAX) return Status.BadArgument;
-      const pairs = deserializePairs(mem.read(p, l));
+      const pairs = deserializePairs(mem.peek(p, l));
       const m = vm.getMap(type, true);
       if (!m) return Status.BadArgument;
       m.setAll(pairs);
@@ -179,7 +179,7 @@ export function createImports(vm: Vm, abi: AbiVersion): WebAssembly.Imports {
       (code: number, dp: number, dl: number, bp: number, bl: number, hp: number, hl: number, grpc: number) => {
         const details = str(dp, dl);
         const body = mem.read(bp, bl);
-        const headers = deserializePairs(mem.read(hp, hl));
+        const headers = deserializePairs(mem.peek(hp, hl));
         vm.sendLocalResponse(code >>> 0, details, body, headers, grpc | 0);
         return Status.Ok;
       }),
@@ -222,7 +222,7 @@ export function createImports(vm: Vm, abi: AbiVersion): WebAssembly.Imports {
       return Status.Ok;
     }),
     proxy_set_shared_data: guard(Status.InvalidMemoryAccess, (kp: number, kl: number, vp: number, vl: number, cas: number) =>
-      host.store.set(host.vmId, str(kp, kl), mem.read(vp, vl), cas >>> 0)),
+      host.store.set(host.vmId, str(kp, kl), mem.peek(vp, vl), cas >>> 0)), // the store keeps a copy
     proxy_register_shared_queue: guard(Status.InvalidMemoryAccess, (np: number, nl: number, ret: number) => {
       const name = str(np, nl);
       mem.setU32(ret, vm.registerQueue(name));
@@ -236,7 +236,7 @@ export function createImports(vm: Vm, abi: AbiVersion): WebAssembly.Imports {
       return Status.Ok;
     }),
     proxy_enqueue_shared_queue: guard(Status.InvalidMemoryAccess, (token: number, p: number, l: number) =>
-      host.store.enqueue(token >>> 0, mem.read(p, l))),
+      host.store.enqueue(token >>> 0, mem.peek(p, l))), // the store keeps a copy
     proxy_dequeue_shared_queue: guard(Status.InvalidMemoryAccess, (token: number, rp: number, rl: number) => {
       const r = host.store.dequeue(token >>> 0);
       if (r.status !== Status.Ok) return r.status;
@@ -268,7 +268,7 @@ export function createImports(vm: Vm, abi: AbiVersion): WebAssembly.Imports {
       return Status.Ok;
     }),
     proxy_set_property: guard(Status.InvalidMemoryAccess, (pp: number, pl: number, vp: number, vl: number) =>
-      vm.setProperty(str(pp, pl), mem.read(vp, vl))),
+      vm.setProperty(str(pp, pl), mem.peek(vp, vl))), // setProperty keeps a copy
 
     // ---- foreign functions
     proxy_call_foreign_function: guard(Status.InvalidMemoryAccess, (np: number, nl: number, ap: number, al: number, rp: number, rl: number) => {

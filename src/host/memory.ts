@@ -1,7 +1,7 @@
 // Access to one module instance's linear memory. Any call into the module (allocation included) may
 // grow the memory and detach older views, so the cached views are re-made whenever the memory's
 // ArrayBuffer is a different object than the one they were made over.
-import { toText } from "./bytes.js";
+import { decodeText } from "./bytes.js";
 
 export class MemoryAccessError extends Error {}
 
@@ -60,13 +60,23 @@ export class ModuleMemory {
   }
 
   /**
+   * [ptr, ptr+len) without a copy: only for callees that copy what they keep, and only until the
+   * next call into the module (which may grow the memory and detach the view).
+   */
+  peek(ptr: number, len: number): Uint8Array {
+    ptr >>>= 0; len >>>= 0;
+    this.check(ptr, len);
+    return this.bytes.subarray(ptr, ptr + len);
+  }
+
+  /**
    * [ptr, ptr+len) as UTF-8 text, read in place (no copy). Header names and values and property
    * paths are nearly always ASCII, which is decoded without TextDecoder (see asciiOrDecode).
    */
   readString(ptr: number, len: number): string {
     ptr >>>= 0; len >>>= 0;
     this.check(ptr, len);
-    return asciiOrDecode(this.bytes, this.text, ptr, len);
+    return decodeText(this.bytes, ptr, len, this.text);
   }
 
   write(ptr: number, data: Uint8Array): void {
@@ -138,23 +148,3 @@ export class ModuleMemory {
 }
 
 const encoder = new TextEncoder();
-
-/**
- * UTF-8 text of b[p, p+n). ASCII gives the same string as TextDecoder, cheaper: short runs (names) are
- * built by hand, longer ones read as latin1 through a Buffer over the same memory. Anything else goes
- * through TextDecoder as before (replacement characters, BOM handling).
- */
-function asciiOrDecode(b: Uint8Array, buf: Buffer, p: number, n: number): string {
-  const end = p + n;
-  if (n <= 16) {
-    let s = "";
-    for (let i = p; i < end; i++) {
-      const c = b[i];
-      if (c > 0x7f) return toText(b.subarray(p, end));
-      s += String.fromCharCode(c);
-    }
-    return s;
-  }
-  for (let i = p; i < end; i++) if (b[i] > 0x7f) return toText(b.subarray(p, end));
-  return buf.toString("latin1", p, end);
-}

@@ -383,12 +383,6 @@ export class HttpStream {
       headers.set("content-length", String(bodyOut.length));
       if (!headers.has("content-type")) headers.add("content-type", "text/plain");
     }
-    const record = (): void => {
-      this.localResponse = {
-        status: Number(this.responseHeaders.get(":status") ?? code), body: toText(this.responseBodyBytes), bodyBytes: this.responseBodyBytes,
-        headers: this.responseHeaders.all(), details, grpcStatus,
-      };
-    };
     if (this.responseForwarded) {
       this.reset = true; // headers already left: Envoy can only reset the stream
       return;
@@ -402,7 +396,7 @@ export class HttpStream {
       this.open.respHeaders = this.open.respBody = this.open.respTrailers = false;
       this.respStopped = false;
       this.responseForwarded = true;
-      record();
+      this.recordLocalResponse(code, details, grpcStatus);
       return;
     }
     // Request phase: the reply runs through this filter's encoder callbacks, as in Envoy.
@@ -428,10 +422,19 @@ export class HttpStream {
     this.respBody = bodyOut.length ? [bodyOut] : [];
     this.responseForwarded = true;
     this.responseEnded = true;
-    record();
+    this.recordLocalResponse(code, details, grpcStatus);
   }
 
   // ---------------------------------------------------------------- internals
+
+  /** The local reply as the client received it. */
+  private recordLocalResponse(code: number, details: string, grpcStatus: number | null): void {
+    const bodyBytes = this.responseBodyBytes;
+    this.localResponse = {
+      status: Number(this.responseHeaders.get(":status") ?? code), body: toText(bodyBytes), bodyBytes,
+      headers: this.responseHeaders.all(), details, grpcStatus,
+    };
+  }
 
   private assertLive(what: string): void {
     if (this.completed) throw new Error(`${what}: the stream was completed`);
