@@ -40,8 +40,7 @@ export class RuleMetrics {
 
 export class Rule {
   metrics: RuleMetrics | null = null;
-  /** x-ratelimit-limit value, formatted and encoded once. */
-  limitValue: string;
+  /** x-ratelimit-limit value (the burst), formatted and encoded once. */
   limitBytes: ArrayBuffer;
 
   constructor(
@@ -55,9 +54,7 @@ export class Rule {
     public readonly shadow: bool,
     public readonly store: SlotStore,
   ) {
-    const value = limits.burst.toString();
-    this.limitValue = value;
-    this.limitBytes = String.UTF8.encode(value);
+    this.limitBytes = String.UTF8.encode(limits.burst.toString());
   }
 
   /** The bucket hash for this request; 0 when the rule does not apply (key missing, skipped). */

@@ -47,7 +47,7 @@ describe("rate-limit settings", () => {
     expect(ip.limits.burst).toBe(20);
     expect(ip.store.groups).toBe(63); // 500 keys in groups of 8
     expect(ip.store.ways).toBe(8);
-    expect(ip.limitValue).toBe("20");
+    expect(String.UTF8.decode(ip.limitBytes)).toBe("20");
     expect(ip.store.prefix).toBe("rl:my.plugin_1:per-ip:");
     const login = s.rules[1];
     expect(login.match).not.toBeNull();
