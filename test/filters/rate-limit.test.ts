@@ -1,6 +1,7 @@
 // The rate-limit filter over its compiled module (build/rate-limit.wasm) in the test host, with 1 and
 // 4 worker VMs sharing data: exactness (also with workers interleaving between read and write),
 // refill, keys, bounded memory and eviction, shadow mode, headers, failure policy, reconfiguration.
+import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ProxyHost, type HttpStream, type StepResult } from "../../src/host/index.js";
@@ -341,5 +342,19 @@ describe("rate-limit: reconfiguration", () => {
     const h = await host({ rules: [{ name: "a", tokens: 2, interval: "1m" }] });
     assert.equal(await h.reconfigure({ rules: [{ name: "a", tokens: 0 }] }), false);
     assert.equal(countAdmitted(h, 5), 2);
+  });
+});
+
+describe("rate-limit: shipped configurations", () => {
+  test("the README example and the envoy-config stanza configure", async () => {
+    const readme = readFileSync("assembly/filters/rate-limit/README.md", "utf8");
+    const example = /```json\n([\s\S]*?)```/.exec(readme)![1];
+    const stanza = readFileSync("envoy-config/rate-limit.yaml", "utf8");
+    // The StringValue block: the lines after `value: |`, up to the next key at a shallower indent.
+    const block = /value: \|\n((?: {10}.*\n)+)/.exec(stanza)![1];
+    for (const config of [example, block]) {
+      const h = await ProxyHost.create({ wasm: WASM, rootId: "rate_limit", pluginConfig: config });
+      assert.equal(h.configured, true, h.logMessages().join("\n"));
+    }
   });
 });
