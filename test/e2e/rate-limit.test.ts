@@ -124,6 +124,12 @@ describe("rate-limit in Envoy (2 workers): sustained load over many intervals", 
     assert.ok(error <= 0.01, summary);
     const workers = await connectionsPerWorker(stack);
     assert.ok(workers.length === 2 && workers.every((n) => n > 0), `both workers served requests: ${workers}`);
+    // Both workers updating one bucket: compare-and-swap conflicts were all resolved by retrying.
+    const stats = await stack.envoy.stats("ratelimit.steady");
+    const get = (suffix: string) => Object.entries(stats).find(([k]) => k.endsWith(suffix))?.[1];
+    assert.equal(get("ratelimit.steady.allowed"), admitted);
+    assert.equal(get("ratelimit.steady.limited"), rejected);
+    assert.equal(get("ratelimit.steady.fail_open"), 0);
   });
 });
 
