@@ -2,7 +2,7 @@
 // (e.g. `rules[2].conditions[0].operator: unknown operator "eqals"`), never a trap; readers return the
 // default after an error so parsing can continue, and `ok()` / `error()` tell the outcome.
 import {
-  JsonValue, JsonObject, JsonArray, JsonString, JsonNumber, JsonBool, JsonKind, parseJson, jsonError, kindName,
+  parseDecimal, JsonValue, JsonObject, JsonArray, JsonString, JsonNumber, JsonBool, JsonKind, parseJson, jsonError, kindName,
 } from "./json";
 
 class ErrorSink { first: string = ""; }
@@ -219,7 +219,7 @@ export function parseDurationMs(s: string): f64 {
     digits = true;
   }
   if (!digits) return -1; // "." alone would parse as NaN
-  return parseFloat(num) * unit;
+  return parseDecimal(num) * unit;
 }
 
 /**
@@ -256,9 +256,30 @@ export function isHeaderName(s: string): bool {
   return true;
 }
 
+/**
+ * A number for an error message: integers exactly, others with up to 6 decimals, huge ones as
+ * "1e+300". Hand-rolled so modules don't carry the general float printer (several KB) for messages.
+ */
 function fmt(n: f64): string {
   if (n == Infinity) return "infinity";
   if (n == -Infinity) return "-infinity";
-  if (n == Math.floor(n) && Math.abs(n) < 1e15) return (<i64>n).toString();
-  return n.toString();
+  if (n != n) return "NaN";
+  const sign = n < 0 ? "-" : "";
+  let a = Math.abs(n);
+  if (a < 1e15) return sign + fixed6(a);
+  let e = 0;
+  while (a >= 10) { a /= 10; e++; }
+  return sign + fixed6(a) + "e+" + e.toString();
+}
+
+function fixed6(a: f64): string {
+  let whole = <i64>Math.floor(a);
+  let frac = <i64>Math.round((a - <f64>whole) * 1e6);
+  if (frac >= 1000000) { whole++; frac -= 1000000; }
+  if (frac == 0) return whole.toString();
+  let digits = frac.toString();
+  while (digits.length < 6) digits = "0" + digits;
+  let end = digits.length;
+  while (end > 0 && digits.charCodeAt(end - 1) == 0x30) end--;
+  return whole.toString() + "." + digits.substring(0, end);
 }

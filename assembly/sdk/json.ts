@@ -246,6 +246,9 @@ function decimalValue(s: string, start: i32, end: i32): f64 {
   return neg ? -v : v;
 }
 
+/** The value of a plain decimal such as "12", "1.5" or "-0.25" (already checked to be digits and one dot). */
+export function parseDecimal(s: string): f64 { return decimalValue(s, 0, s.length); }
+
 /** 10^n for n ≥ 0 from correctly rounded 10^(2^k) constants, without the general Math.pow. */
 function pow10(n: i32): f64 {
   if (n <= 22) return POW10_SMALL[n];
