@@ -277,8 +277,10 @@ interface Row {
 function svgChart(rows: Row[]): string {
   const ok = rows.filter((r) => !r.error);
   const W = 1000, barH = 9, gap = 10, left = 330, top = 58;
-  const max = Math.max(...ok.flatMap((r) => Object.values(r.nsPerRequest)));
-  const scale = (v: number) => ((W - left - 150) * v) / max;
+  // The axis ends a little past the slowest case with no other live streams; longer bars (the peers
+  // with many live streams) are cut, marked with a break, and keep their numbers.
+  const max = 1.15 * Math.max(...ok.map((r) => r.nsPerRequest[String(LIVE[0])]));
+  const scale = (v: number) => ((W - left - 150) * Math.min(v, max)) / max;
   const light = ["#a0cbe8", "#ffbe7d", "#ff9d9a"];
   const dark = ["#4e79a7", "#f28e2b", "#e15759"];
   const H = top + ok.length * (barH * LIVE.length + gap) + 20;
@@ -295,7 +297,8 @@ function svgChart(rows: Row[]): string {
       const y = y0 + i * barH;
       out.push(`<rect x="${left}" y="${y}" width="${scale(v).toFixed(1)}" height="${barH - 1}" fill="${light[i]}"/>`);
       out.push(`<rect x="${left}" y="${y}" width="${scale(m).toFixed(1)}" height="${barH - 1}" fill="${dark[i]}"/>`);
-      out.push(`<text x="${left + scale(v) + 4}" y="${y + barH - 1}" font-size="9">${fmt(v)} (${fmt(m)})</text>`);
+      if (v > max) out.push(`<rect x="${left + scale(v) - 14}" y="${y}" width="4" height="${barH - 1}" fill="white"/>`);
+      out.push(`<text x="${left + scale(v) + 4}" y="${y + barH - 1}" font-size="9">${fmt(v)} (${fmt(m)})${v > max ? " (bar cut)" : ""}</text>`);
     });
   });
   out.push("</svg>");
