@@ -276,7 +276,10 @@ interface Row {
 
 function svgChart(rows: Row[]): string {
   const ok = rows.filter((r) => !r.error);
-  const W = 1000, barH = 9, gap = 10, left = 330, top = 58;
+  // Room for the longest "case — sdk" label (about 6.5 px per character at the label font size).
+  const longest = Math.max(...ok.map((r) => `${r.case} — ${r.sdk}`.length));
+  const left = Math.max(330, Math.ceil(longest * 6.5) + 16);
+  const W = left + 670, barH = 9, gap = 10, top = 58;
   // The axis ends a little past the slowest case with no other live streams; longer bars (the peers
   // with many live streams) are cut, marked with a break, and keep their numbers.
   const max = 1.15 * Math.max(...ok.map((r) => r.nsPerRequest[String(LIVE[0])]));
