@@ -27,3 +27,4 @@ export * from "./sdk/random";
 export * from "./sdk/foreign";
 export * from "./sdk/config";
 export { parseJson, jsonError, jsonQuote, JsonValue, JsonKind, JsonObject, JsonArray, JsonString, JsonNumber, JsonBool } from "./sdk/json";
+export * from "./sdk/rawheaders";
