@@ -260,7 +260,7 @@ export function isHeaderName(s: string): bool {
  * A number for an error message: integers exactly, others with up to 6 decimals, huge ones as
  * "1e+300". Hand-rolled so modules don't carry the general float printer (several KB) for messages.
  */
-function fmt(n: f64): string {
+export function fmt(n: f64): string {
   if (n == Infinity) return "infinity";
   if (n == -Infinity) return "-infinity";
   if (n != n) return "NaN";

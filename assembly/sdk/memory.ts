@@ -7,8 +7,34 @@ export const OUT_PTR: usize = memory.data(8);
 export const OUT_LEN: usize = memory.data(8);
 export const OUT_EXTRA: usize = memory.data(8);
 
+// A one-shot landing area for the next buffer the host returns (see receiveInto): a hot path can
+// read a header or shared-data value straight into memory it owns, with no heap.alloc/free pair.
+let landPtr: usize = 0;
+let landCap: usize = 0;
+
+/**
+ * The next host allocation of at most `cap` bytes returns `ptr` instead of heap memory. Arm it right
+ * before one host call that returns one buffer, and call receivedInPlace() right after (which disarms).
+ */
+export function receiveInto(ptr: usize, cap: usize): void {
+  landPtr = ptr;
+  landCap = cap;
+}
+
+/** Disarms receiveInto(); true when the returned buffer at `ptr` is the landing area (do not free it). */
+export function receivedInPlace(ptr: usize): bool {
+  const landed = ptr != 0 && ptr == landPtr && landCap == usize.MAX_VALUE;
+  landPtr = 0;
+  landCap = 0;
+  return landed;
+}
+
 /** The allocator the host calls (exported as proxy_on_memory_allocate and malloc). */
 export function allocate(size: usize): usize {
+  if (landPtr != 0 && size <= landCap && landCap != usize.MAX_VALUE) {
+    landCap = usize.MAX_VALUE; // used: marks the landing as taken
+    return landPtr;
+  }
   return heap.alloc(size == 0 ? 1 : size);
 }
 

@@ -2,7 +2,7 @@
 // encoded to UTF-8 once (RawName), values are read in place from the buffer the host allocated
 // (RawValue, freed by release()) and written straight from caller memory.
 import * as imp from "./imports";
-import { OUT_PTR, OUT_LEN, OUT_EXTRA } from "./memory";
+import { OUT_PTR, OUT_LEN, OUT_EXTRA, receiveInto, receivedInPlace } from "./memory";
 import { WasmResultValues } from "./types";
 
 /** A header (or property, or foreign-function) name encoded once, at configure time. */
@@ -21,10 +21,13 @@ export class RawName {
 export class RawValue {
   ptr: usize = 0;
   len: usize = 0;
+  /** The value landed in caller memory (the *Into readers): nothing to free. */
+  inPlace: bool = false;
   release(): void {
-    if (this.ptr != 0) heap.free(this.ptr);
+    if (this.ptr != 0 && !this.inPlace) heap.free(this.ptr);
     this.ptr = 0;
     this.len = 0;
+    this.inPlace = false;
   }
   toString(): string { return this.len == 0 ? "" : String.UTF8.decodeUnsafe(this.ptr, this.len); }
 }
@@ -42,6 +45,29 @@ export function getHeaderRaw(mapType: u32, name: RawName, out: RawValue): bool {
   out.ptr = load<usize>(OUT_PTR);
   out.len = load<usize>(OUT_LEN);
   return true;
+}
+
+/**
+ * Like getHeaderRaw, but a value of at most `cap` bytes is written by the host straight to `ptr`
+ * (out.inPlace; no allocation). A longer value arrives in a heap buffer as usual (release() frees it).
+ */
+export function getHeaderRawInto(mapType: u32, name: RawName, ptr: usize, cap: usize, out: RawValue): bool {
+  receiveInto(ptr, cap);
+  const ok = getHeaderRaw(mapType, name, out);
+  out.inPlace = receivedInPlace(out.ptr);
+  return ok;
+}
+
+/** A property's bytes, landing at `ptr` when at most `cap` bytes (see getHeaderRawInto). False when absent. */
+export function getPropertyRawInto(path: RawName, ptr: usize, cap: usize, out: RawValue): bool {
+  store<u64>(OUT_PTR, 0);
+  store<u64>(OUT_LEN, 0);
+  receiveInto(ptr, cap);
+  const status = imp.proxy_get_property(path.ptr, path.len, OUT_PTR, OUT_LEN);
+  out.ptr = status == WasmResultValues.Ok ? load<usize>(OUT_PTR) : 0;
+  out.len = status == WasmResultValues.Ok ? load<usize>(OUT_LEN) : 0;
+  out.inPlace = receivedInPlace(out.ptr);
+  return status == WasmResultValues.Ok;
 }
 
 /** Sets a header from `len` bytes at `ptr`, replacing any existing value. Returns the host status. */
@@ -93,6 +119,14 @@ export function getSharedDataRaw(keyPtr: usize, keyLen: usize, out: RawShared): 
   out.ptr = load<usize>(OUT_PTR);
   out.len = load<usize>(OUT_LEN);
   out.cas = load<u32>(OUT_EXTRA);
+  return status;
+}
+
+/** getSharedDataRaw, landing a value of at most `cap` bytes at `ptr` (out.inPlace; see getHeaderRawInto). */
+export function getSharedDataRawInto(keyPtr: usize, keyLen: usize, ptr: usize, cap: usize, out: RawShared): u32 {
+  receiveInto(ptr, cap);
+  const status = getSharedDataRaw(keyPtr, keyLen, out);
+  out.inPlace = receivedInPlace(out.ptr);
   return status;
 }
 

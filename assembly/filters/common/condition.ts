@@ -1,11 +1,11 @@
 // Conditions over a request: combinators (all / any / not) and leaves (a source, an operator and its
 // operands). Everything is parsed and checked once at configure time — CIDRs to bytes, lists to sets,
 // numbers pre-parsed — so matching allocates nothing beyond the values the view reads.
-import { ConfigObject, ConfigArray } from "../../sdk/config";
+import { ConfigObject, ConfigArray, fmt } from "../../sdk/config";
 import { RequestView } from "./request-view";
 import { Source, parseSource } from "./source";
 import { CidrSet } from "./ip";
-import { stickyBucket, percentToBuckets } from "./hash";
+import { stickyBucketBytes, fnv1a64, fnv1a64Bytes, percentToBuckets } from "./hash";
 
 export const OPERATORS: string[] = [
   "equals", "notEquals", "prefix", "suffix", "contains", "in", "present", "absent", "range", "modulo", "percentage", "cidr",
@@ -38,80 +38,159 @@ class Not extends Condition {
   matches(view: RequestView): bool { return !this.inner.matches(view); }
 }
 
-/** A source plus a test of its value. Every operator but `absent` fails on an absent value. */
+/** A source plus a test of its value (UTF-8 bytes). Every operator but `absent` fails on an absent value. */
 export class Leaf extends Condition {
   constructor(public readonly source: Source) { super(); }
-  matches(view: RequestView): bool { return this.test(view.value(this.source)); }
-  test(v: string | null): bool { return false; }
+  matches(view: RequestView): bool {
+    return view.fetch(this.source) ? this.test(view.ptr, view.len) : this.whenAbsent();
+  }
+  test(p: usize, n: i32): bool { return false; }
+  whenAbsent(): bool { return false; }
+}
+
+// Operands are encoded to UTF-8 once; values are compared as bytes.
+// @ts-ignore: decorator
+@inline function ptrOf(b: ArrayBuffer): usize { return changetype<usize>(b); }
+function utf8(s: string): ArrayBuffer { return String.UTF8.encode(s); }
+function sameBytes(p: usize, n: i32, b: ArrayBuffer): bool {
+  return n == b.byteLength && memory.compare(p, ptrOf(b), <usize>n) == 0;
 }
 
 class Equals extends Leaf {
-  constructor(source: Source, private value: string) { super(source); }
-  test(v: string | null): bool { return v !== null && v == this.value; }
+  private value: ArrayBuffer;
+  constructor(source: Source, value: string) { super(source); this.value = utf8(value); }
+  test(p: usize, n: i32): bool { return sameBytes(p, n, this.value); }
 }
 class NotEquals extends Leaf {
-  constructor(source: Source, private value: string) { super(source); }
-  test(v: string | null): bool { return v !== null && v != this.value; }
+  private value: ArrayBuffer;
+  constructor(source: Source, value: string) { super(source); this.value = utf8(value); }
+  test(p: usize, n: i32): bool { return !sameBytes(p, n, this.value); }
 }
 class Prefix extends Leaf {
-  constructor(source: Source, private value: string) { super(source); }
-  test(v: string | null): bool { return v !== null && v.startsWith(this.value); }
+  private value: ArrayBuffer;
+  constructor(source: Source, value: string) { super(source); this.value = utf8(value); }
+  test(p: usize, n: i32): bool {
+    const m = this.value.byteLength;
+    return n >= m && memory.compare(p, ptrOf(this.value), <usize>m) == 0;
+  }
 }
 class Suffix extends Leaf {
-  constructor(source: Source, private value: string) { super(source); }
-  test(v: string | null): bool { return v !== null && v.endsWith(this.value); }
+  private value: ArrayBuffer;
+  constructor(source: Source, value: string) { super(source); this.value = utf8(value); }
+  test(p: usize, n: i32): bool {
+    const m = this.value.byteLength;
+    return n >= m && memory.compare(p + <usize>(n - m), ptrOf(this.value), <usize>m) == 0;
+  }
 }
 class Contains extends Leaf {
-  constructor(source: Source, private value: string) { super(source); }
-  test(v: string | null): bool { return v !== null && v.includes(this.value); }
+  private value: ArrayBuffer;
+  constructor(source: Source, value: string) { super(source); this.value = utf8(value); }
+  test(p: usize, n: i32): bool {
+    const v = ptrOf(this.value);
+    const m = this.value.byteLength;
+    if (m == 0) return true;
+    const first = load<u8>(v);
+    for (let i = 0, last = n - m; i <= last; i++) {
+      if (load<u8>(p + <usize>i) == first && memory.compare(p + <usize>i, v, <usize>m) == 0) return true;
+    }
+    return false;
+  }
 }
+/** Set membership: a linear scan for a few values, an open-addressing table of FNV hashes beyond. */
 class In extends Leaf {
-  constructor(source: Source, private values: Set<string>) { super(source); }
-  test(v: string | null): bool { return v !== null && this.values.has(v); }
+  private values: StaticArray<ArrayBuffer>;
+  private table: StaticArray<i32>; // index + 1 of the value in each cell, 0 = empty
+  private mask: u32 = 0;
+  constructor(source: Source, list: string[]) {
+    super(source);
+    const values = new Array<ArrayBuffer>();
+    for (let i = 0; i < list.length; i++) {
+      const b = utf8(list[i]);
+      let dup = false;
+      for (let k = 0; k < values.length; k++) if (sameBytes(ptrOf(values[k]), values[k].byteLength, b)) { dup = true; break; }
+      if (!dup) values.push(b);
+    }
+    this.values = StaticArray.fromArray(values);
+    let size = 0;
+    if (values.length > 8) {
+      size = 16;
+      while (size < values.length * 2) size <<= 1;
+      this.mask = <u32>(size - 1);
+    }
+    this.table = new StaticArray<i32>(size);
+    if (size) {
+      for (let i = 0; i < values.length; i++) {
+        let c = <u32>fnv1a64Bytes(ptrOf(values[i]), values[i].byteLength) & this.mask;
+        while (this.table[c] != 0) c = (c + 1) & this.mask;
+        this.table[c] = i + 1;
+      }
+    }
+  }
+  test(p: usize, n: i32): bool {
+    const values = this.values;
+    if (this.mask == 0) {
+      for (let i = 0; i < values.length; i++) if (sameBytes(p, n, unchecked(values[i]))) return true;
+      return false;
+    }
+    const table = this.table;
+    let c = <u32>fnv1a64Bytes(p, n) & this.mask;
+    for (let k = unchecked(table[c]); k != 0; c = (c + 1) & this.mask, k = unchecked(table[c])) {
+      if (sameBytes(p, n, unchecked(values[k - 1]))) return true;
+    }
+    return false;
+  }
 }
 class Present extends Leaf {
-  test(v: string | null): bool { return v !== null; }
+  test(p: usize, n: i32): bool { return true; }
 }
 class Absent extends Leaf {
-  test(v: string | null): bool { return v === null; }
+  test(p: usize, n: i32): bool { return false; }
+  whenAbsent(): bool { return true; }
 }
 class Range extends Leaf {
   constructor(source: Source, private min: f64, private max: f64) { super(source); }
-  test(v: string | null): bool {
-    if (v === null) return false;
-    const n = parseDecimal(v);
-    return !isNaN(n) && n >= this.min && n <= this.max;
+  test(p: usize, n: i32): bool {
+    const v = parseDecimalBytes(p, n);
+    return !isNaN(v) && v >= this.min && v <= this.max;
   }
 }
 class Modulo extends Leaf {
   constructor(source: Source, private divisor: u64, private remainder: u64) { super(source); }
-  test(v: string | null): bool {
-    if (v === null) return false;
-    const r = decimalMod(v, this.divisor);
+  test(p: usize, n: i32): bool {
+    const r = decimalModBytes(p, n, this.divisor);
     return r >= 0 && <u64>r == this.remainder;
   }
 }
 class Percentage extends Leaf {
-  constructor(source: Source, private threshold: u32, private salt: string) { super(source); }
-  test(v: string | null): bool { return v !== null && stickyBucket(v, this.salt) < this.threshold; }
+  private saltHash: u64;
+  constructor(source: Source, private threshold: u32, salt: string) { super(source); this.saltHash = fnv1a64(salt); }
+  test(p: usize, n: i32): bool { return stickyBucketBytes(p, n, this.saltHash) < this.threshold; }
 }
 class Cidr extends Leaf {
   constructor(source: Source, private ranges: CidrSet) { super(source); }
-  test(v: string | null): bool { return v !== null && this.ranges.contains(v); }
+  test(p: usize, n: i32): bool { return this.ranges.containsBytes(p, n); }
 }
 
 // ---------------------------------------------------------------- value parsing (per request, no allocation)
 
+// @ts-ignore: decorator
+@inline function byteAt(p: usize, i: i32): i32 { return <i32>load<u8>(p + <usize>i); }
+
 /** A plain decimal number ("-12", "3.5"), or NaN for anything else (no exponents, hex, spaces). */
 export function parseDecimal(s: string): f64 {
-  const n = s.length;
+  const b = utf8(s);
+  return parseDecimalBytes(ptrOf(b), b.byteLength);
+}
+
+/** parseDecimal over `n` UTF-8 bytes at `p`. */
+export function parseDecimalBytes(p: usize, n: i32): f64 {
   let i = 0;
   let neg = false;
-  if (n > 0 && (s.charCodeAt(0) == 0x2d || s.charCodeAt(0) == 0x2b)) { neg = s.charCodeAt(0) == 0x2d; i = 1; }
+  if (n > 0 && (byteAt(p, 0) == 0x2d || byteAt(p, 0) == 0x2b)) { neg = byteAt(p, 0) == 0x2d; i = 1; }
   let intPart: f64 = 0;
   let digits = 0;
   while (i < n) {
-    const c = s.charCodeAt(i);
+    const c = byteAt(p, i);
     if (c < 0x30 || c > 0x39) break;
     intPart = intPart * 10 + <f64>(c - 0x30);
     digits++;
@@ -119,12 +198,12 @@ export function parseDecimal(s: string): f64 {
   }
   if (digits == 0) return NaN;
   let value = intPart;
-  if (i < n && s.charCodeAt(i) == 0x2e) {
+  if (i < n && byteAt(p, i) == 0x2e) {
     i++;
     let scale: f64 = 0.1;
     let frac = 0;
     while (i < n) {
-      const c = s.charCodeAt(i);
+      const c = byteAt(p, i);
       if (c < 0x30 || c > 0x39) break;
       value += <f64>(c - 0x30) * scale;
       scale *= 0.1;
@@ -139,11 +218,16 @@ export function parseDecimal(s: string): f64 {
 
 /** `s % divisor` for a non-negative decimal integer of any length, or -1 if `s` is not one. */
 export function decimalMod(s: string, divisor: u64): i64 {
-  const n = s.length;
+  const b = utf8(s);
+  return decimalModBytes(ptrOf(b), b.byteLength, divisor);
+}
+
+/** decimalMod over `n` UTF-8 bytes at `p`. */
+export function decimalModBytes(p: usize, n: i32, divisor: u64): i64 {
   if (n == 0) return -1;
   let r: u64 = 0;
   for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
+    const c = byteAt(p, i);
     if (c < 0x30 || c > 0x39) return -1;
     r = (r * 10 + <u64>(c - 0x30)) % divisor; // divisor ≤ 1e15 keeps r*10+9 far below 2^64
   }
@@ -229,9 +313,7 @@ function parseOperator(cfg: ConfigObject, source: Source): Leaf | null {
   if (op == "in") {
     const values = requiredList(cfg, "values", op);
     if (values === null) return null;
-    const set = new Set<string>();
-    for (let i = 0; i < values.length; i++) set.add(values[i]);
-    return new In(source, set);
+    return new In(source, values);
   }
   if (op == "present") return new Present(source);
   if (op == "absent") return new Absent(source);
@@ -240,7 +322,7 @@ function parseOperator(cfg: ConfigObject, source: Source): Leaf | null {
     const min = cfg.num("min", -Infinity);
     const max = cfg.num("max", Infinity);
     if (!cfg.ok()) return null;
-    if (min > max) { cfg.fail("max", "must be ≥ min (" + min.toString() + ")"); return null; }
+    if (min > max) { cfg.fail("max", "must be ≥ min (" + fmt(min) + ")"); return null; }
     return new Range(source, min, max);
   }
   if (op == "modulo") {

@@ -42,6 +42,12 @@ export function fnv1a64(s: string, h: u64 = FNV_OFFSET): u64 {
   return h;
 }
 
+/** FNV-1a 64 over `len` bytes at `ptr`, continuing from `h` (equals fnv1a64 of the decoded UTF-8 string). */
+export function fnv1a64Bytes(ptr: usize, len: i32, h: u64 = FNV_OFFSET): u64 {
+  for (let i = 0; i < len; i++) h = (h ^ <u64>load<u8>(ptr + <usize>i)) * FNV_PRIME;
+  return h;
+}
+
 /** murmur3's 64-bit finalizer: every input bit affects every output bit. */
 export function fmix64(k: u64): u64 {
   k ^= k >> 33;
@@ -56,6 +62,11 @@ export function fmix64(k: u64): u64 {
 export function stickyBucket(key: string, salt: string = ""): u32 {
   const h = salt.length ? fnv1a64(key, fnv1a64(salt)) : fnv1a64(key);
   return <u32>(fmix64(h) % <u64>BUCKETS);
+}
+
+/** stickyBucket over UTF-8 bytes; `saltHash` = fnv1a64(salt), computed once at configure time. */
+export function stickyBucketBytes(ptr: usize, len: i32, saltHash: u64): u32 {
+  return <u32>(fmix64(fnv1a64Bytes(ptr, len, saltHash)) % <u64>BUCKETS);
 }
 
 /** A percentage (0–100, two decimals) as a bucket threshold: bucket < threshold ⇔ inside. */

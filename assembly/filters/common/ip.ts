@@ -8,8 +8,13 @@ export let ipLo: u64 = 0;
 
 const GROUPS: usize = memory.data(16); // 8 × u16 while parsing IPv6
 
+// @ts-ignore: decorator
+@inline function at(s: usize, i: i32): i32 { return <i32>load<u8>(s + <usize>i); }
+
+// Parsing works on UTF-8 bytes (s = their address), so request values are parsed where they lie.
+
 /** Dotted-quad IPv4 in s[start, end) as a u32, or -1. No leading zeros (never octal ambiguity). */
-function parseV4(s: string, start: i32, end: i32): i64 {
+function parseV4(s: usize, start: i32, end: i32): i64 {
   let value: u32 = 0;
   let parts = 0;
   let i = start;
@@ -17,17 +22,17 @@ function parseV4(s: string, start: i32, end: i32): i64 {
     const from = i;
     let octet: u32 = 0;
     while (i < end && i - from < 3) {
-      const c = s.charCodeAt(i);
+      const c = at(s, i);
       if (c < 0x30 || c > 0x39) break;
       octet = octet * 10 + <u32>(c - 0x30);
       i++;
     }
     const digits = i - from;
-    if (digits == 0 || octet > 255 || (digits > 1 && s.charCodeAt(from) == 0x30)) return -1;
+    if (digits == 0 || octet > 255 || (digits > 1 && at(s, from) == 0x30)) return -1;
     value = (value << 8) | octet;
     parts++;
     if (parts < 4) {
-      if (i >= end || s.charCodeAt(i) != 0x2e) return -1;
+      if (i >= end || at(s, i) != 0x2e) return -1;
       i++;
     }
   }
@@ -41,13 +46,13 @@ function hexDigit(c: i32): i32 {
   return -1;
 }
 
-function parseV6(s: string, end: i32): bool {
+function parseV6(s: usize, end: i32): bool {
   let i = 0;
   let count = 0;
   let gap = -1;
   if (end < 2) return false;
-  if (s.charCodeAt(0) == 0x3a) {
-    if (s.charCodeAt(1) != 0x3a) return false;
+  if (at(s, 0) == 0x3a) {
+    if (at(s, 1) != 0x3a) return false;
     gap = 0;
     i = 2;
   }
@@ -56,13 +61,13 @@ function parseV6(s: string, end: i32): bool {
     let j = i;
     let v: i32 = 0;
     while (j < end) {
-      const d = hexDigit(s.charCodeAt(j));
+      const d = hexDigit(at(s, j));
       if (d < 0) break;
       v = (v << 4) | d;
       j++;
       if (j - i > 4) return false;
     }
-    if (j < end && s.charCodeAt(j) == 0x2e) {
+    if (j < end && at(s, j) == 0x2e) {
       // Trailing embedded IPv4 (::ffff:10.1.2.3) fills the last two groups.
       if (count > 6) return false;
       const v4 = parseV4(s, i, end);
@@ -78,9 +83,9 @@ function parseV6(s: string, end: i32): bool {
     count++;
     i = j;
     if (i == end) break;
-    if (s.charCodeAt(i) != 0x3a) return false;
+    if (at(s, i) != 0x3a) return false;
     i++;
-    if (i < end && s.charCodeAt(i) == 0x3a) {
+    if (i < end && at(s, i) == 0x3a) {
       if (gap >= 0) return false;
       gap = count;
       i++;
@@ -109,12 +114,18 @@ function parseV6(s: string, end: i32): bool {
 
 /** Parses an IPv4 or IPv6 address (no port, no zone) into ipHi/ipLo; false if it is not one. */
 export function parseIp(s: string): bool {
-  return parseIpRange(s, s.length);
+  const b = String.UTF8.encode(s);
+  return parseIpBytes(changetype<usize>(b), b.byteLength);
 }
 
-function parseIpRange(s: string, end: i32): bool {
+/** parseIp over `len` UTF-8 bytes at `ptr`. */
+export function parseIpBytes(ptr: usize, len: i32): bool {
+  return parseIpRange(ptr, len);
+}
+
+function parseIpRange(s: usize, end: i32): bool {
   for (let i = 0; i < end; i++) {
-    if (s.charCodeAt(i) == 0x3a) return parseV6(s, end);
+    if (at(s, i) == 0x3a) return parseV6(s, end);
   }
   const v4 = parseV4(s, 0, end);
   if (v4 < 0) return false;
@@ -137,9 +148,9 @@ export class CidrSet {
   /** Adds "10.0.0.0/8", "2001:db8::/32" or a bare address (a host range). Returns an error or "". */
   add(cidr: string): string {
     const slash = cidr.indexOf("/");
-    const end = slash < 0 ? cidr.length : slash;
-    if (!parseIpRange(cidr, end)) return "\"" + cidr + "\" is not an IP address or CIDR range";
-    const v4 = isV4() && cidr.substring(0, end).indexOf(":") < 0;
+    const head = String.UTF8.encode(slash < 0 ? cidr : cidr.substring(0, slash));
+    if (!parseIpRange(changetype<usize>(head), head.byteLength)) return "\"" + cidr + "\" is not an IP address or CIDR range";
+    const v4 = isV4() && cidr.substring(0, slash < 0 ? cidr.length : slash).indexOf(":") < 0;
     const maxBits = v4 ? 32 : 128;
     let bits = maxBits;
     if (slash >= 0) {
@@ -173,7 +184,13 @@ export class CidrSet {
 
   /** True when `address` parses and falls in one of the ranges. */
   contains(address: string): bool {
-    if (!parseIp(address)) return false;
+    const b = String.UTF8.encode(address);
+    return this.containsBytes(changetype<usize>(b), b.byteLength);
+  }
+
+  /** contains() over `len` UTF-8 bytes at `ptr`. */
+  containsBytes(ptr: usize, len: i32): bool {
+    if (!parseIpRange(ptr, len)) return false;
     const hi = ipHi, lo = ipLo;
     const r = this.ranges;
     for (let i = 0, n = this.count * 4; i < n; i += 4) {

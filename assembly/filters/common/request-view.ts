@@ -1,8 +1,11 @@
 // One request as the matcher sees it. Each source's value is read from the host at most once per
-// request and cached in a slot, so ten rules on the same header cost one host call. A view can be
-// reused across requests: reset() invalidates every slot in O(1).
+// request and cached in a slot, so ten rules on the same header cost one host call. Values are UTF-8
+// bytes in one arena the view owns: the host writes header and property values straight into it, and
+// derived values (a cookie, the path without its query) are ranges of the value they come from, so a
+// request allocates nothing. A view is reused across requests: reset() forgets every slot in O(1).
 import { getHeader, getPropertyBytes } from "../../sdk/hostcalls";
 import { HeaderMapTypeValues } from "../../sdk/types";
+import { RawName, RawValue, getHeaderRawInto, getPropertyRawInto } from "../../sdk/rawheaders";
 import { Source, sourceCount } from "./source";
 
 /** Where values come from: the host by default; unit tests substitute their own. */
@@ -11,23 +14,60 @@ export class ValueProvider {
   header(name: string): string | null { return getHeader(HeaderMapTypeValues.RequestHeaders, name); }
   /** A property's raw bytes (path segments joined by NUL), or null. */
   property(path: string): ArrayBuffer | null { return getPropertyBytes(path); }
+
+  /** Puts header `name` into the view (view.result); false when absent. */
+  readHeader(view: RequestView, name: string, raw: RawName): bool {
+    const v = this.header(name);
+    if (v === null) return false;
+    view.putString(v);
+    return true;
+  }
+  /** Puts property `path` into the view (view.result); false when absent. */
+  readProperty(view: RequestView, path: string, raw: RawName): bool {
+    const b = this.property(path);
+    if (b === null) return false;
+    view.putBytes(changetype<usize>(b), b.byteLength);
+    return true;
+  }
 }
 
-const HOST_PROVIDER = new ValueProvider();
+/** The host, read without strings: values land in the view's arena. */
+class HostProvider extends ValueProvider {
+  readHeader(view: RequestView, name: string, raw: RawName): bool { return view.putHostHeader(raw); }
+  readProperty(view: RequestView, path: string, raw: RawName): bool { return view.putHostProperty(raw); }
+}
+
+const HOST_PROVIDER: ValueProvider = new HostProvider();
+const MIN_ROOM: usize = 256; // free arena space offered to the host for each read
 
 export class RequestView {
   private gen: u32 = 1;
   private seen: StaticArray<u32>;
-  private vals: StaticArray<string | null>;
+  private offs: StaticArray<i32>; // -1: absent
+  private lens: StaticArray<i32>;
+  private buf: ArrayBuffer = new ArrayBuffer(1024); // managed: a discarded view frees it
+  private base: usize;
+  private cap: usize = 1024;
+  private used: usize = 0;
+  private readonly raw: RawValue = new RawValue();
+  /** The value found by the latest fetch(): `len` bytes at `ptr` (valid until the next fetch). */
+  ptr: usize = 0;
+  len: i32 = 0;
+  /** Where a source's compute() leaves its value: an arena offset and length. */
+  resOff: i32 = 0;
+  resLen: i32 = 0;
 
   constructor(public readonly provider: ValueProvider = HOST_PROVIDER) {
     const n = sourceCount();
     this.seen = new StaticArray<u32>(n);
-    this.vals = new StaticArray<string | null>(n);
+    this.offs = new StaticArray<i32>(n);
+    this.lens = new StaticArray<i32>(n);
+    this.base = changetype<usize>(this.buf);
   }
 
   /** Forgets every cached value: call at the start of each request when reusing a view. */
   reset(): void {
+    this.used = 0;
     this.gen++;
     if (this.gen == 0) { // wrapped after 2^32 requests: stale stamps could collide
       const seen = this.seen;
@@ -36,27 +76,117 @@ export class RequestView {
     }
   }
 
-  /** The value of `src` for this request (null = absent), read once and then cached. */
-  value(src: Source): string | null {
+  /** Looks up `src` for this request (read once, then cached): true with ptr/len set, false when absent. */
+  fetch(src: Source): bool {
     const i = src.slot;
     if (i >= this.seen.length) this.grow();
-    if (unchecked(this.seen[i]) == this.gen) return unchecked(this.vals[i]);
-    const v = src.compute(this);
-    unchecked(this.seen[i] = this.gen);
-    unchecked(this.vals[i] = v);
-    return v;
+    let off: i32, len: i32;
+    if (unchecked(this.seen[i]) == this.gen) {
+      off = unchecked(this.offs[i]);
+      len = unchecked(this.lens[i]);
+    } else {
+      if (src.compute(this)) { off = this.resOff; len = this.resLen; } else { off = -1; len = 0; }
+      unchecked(this.seen[i] = this.gen);
+      unchecked(this.offs[i] = off);
+      unchecked(this.lens[i] = len);
+    }
+    if (off < 0) return false;
+    this.ptr = this.base + <usize>off;
+    this.len = len;
+    return true;
+  }
+
+  /** The value of `src` for this request as a string (null = absent). Decodes: not for hot paths. */
+  value(src: Source): string | null {
+    return this.fetch(src) ? String.UTF8.decodeUnsafe(this.ptr, <usize>this.len) : null;
+  }
+
+  /** Address of arena offset `off` (moves when the arena grows: re-derive after each put or fetch). */
+  at(off: i32): usize { return this.base + <usize>off; }
+  /** The latest fetch()'s value as an arena offset. */
+  get off(): i32 { return <i32>(this.ptr - this.base); }
+
+  /** Sets the result to a range of the arena (a part of an already fetched value). */
+  result(off: i32, len: i32): bool {
+    this.resOff = off;
+    this.resLen = len;
+    return true;
+  }
+
+  /** Appends `len` bytes as the result; returns their address (valid until the next put). */
+  putBytes(ptr: usize, len: i32): usize {
+    const dst = this.reserve(<usize>len);
+    if (len > 0) memory.copy(dst, ptr, <usize>len);
+    return this.commit(len);
+  }
+
+  /** Appends `s` in UTF-8 as the result. */
+  putString(s: string): void {
+    const n = String.UTF8.byteLength(s);
+    const dst = this.reserve(<usize>n);
+    if (n > 0) String.UTF8.encodeUnsafe(changetype<usize>(s), s.length, dst);
+    this.commit(n);
+  }
+
+  /** Reserves `n` bytes at the arena's end and returns their address; commit() then makes them the result. */
+  reserve(n: usize): usize {
+    if (this.used + n > this.cap) {
+      let cap = this.cap << 1;
+      while (this.used + n > cap) cap <<= 1;
+      const buf = new ArrayBuffer(<i32>cap);
+      memory.copy(changetype<usize>(buf), this.base, this.used);
+      this.buf = buf;
+      this.base = changetype<usize>(buf);
+      this.cap = cap;
+    }
+    return this.base + this.used;
+  }
+
+  commit(n: i32): usize {
+    const at = this.base + this.used;
+    this.resOff = <i32>this.used;
+    this.resLen = n;
+    this.used += <usize>n;
+    return at;
+  }
+
+  putHostHeader(name: RawName): bool {
+    const dst = this.reserve(MIN_ROOM);
+    const raw = this.raw;
+    if (!getHeaderRawInto(HeaderMapTypeValues.RequestHeaders, name, dst, this.cap - this.used, raw)) return false;
+    this.takeRaw(raw);
+    return true;
+  }
+
+  putHostProperty(path: RawName): bool {
+    const dst = this.reserve(MIN_ROOM);
+    const raw = this.raw;
+    if (!getPropertyRawInto(path, dst, this.cap - this.used, raw)) { raw.release(); return false; }
+    this.takeRaw(raw);
+    return true;
+  }
+
+  // In place: the bytes are already at the arena's end. Else (too long for the free space) copy them in.
+  private takeRaw(raw: RawValue): void {
+    const n = <i32>raw.len;
+    if (raw.inPlace) this.commit(n);
+    else this.putBytes(raw.ptr, n);
+    raw.release();
   }
 
   // Sources interned after this view was made (another plugin configured later in the same VM).
   private grow(): void {
     const n = sourceCount();
     const seen = new StaticArray<u32>(n);
-    const vals = new StaticArray<string | null>(n);
+    const offs = new StaticArray<i32>(n);
+    const lens = new StaticArray<i32>(n);
     for (let i = 0; i < this.seen.length; i++) {
       unchecked(seen[i] = this.seen[i]);
-      unchecked(vals[i] = this.vals[i]);
+      unchecked(offs[i] = this.offs[i]);
+      unchecked(lens[i] = this.lens[i]);
     }
     this.seen = seen;
-    this.vals = vals;
+    this.offs = offs;
+    this.lens = lens;
   }
 }

@@ -2,7 +2,7 @@
 // parameter, the path, method, authority, the downstream IP, or an Envoy property. Sources are
 // interned: the same source configured twice is one object with one cache slot per request.
 import { ConfigObject } from "../../sdk/config";
-import { addressHost } from "../../sdk/properties";
+import { RawName } from "../../sdk/rawheaders";
 import { RequestView } from "./request-view";
 
 export const enum SourceKind { Header, Cookie, Query, Path, Method, Authority, SourceIp, Property }
@@ -20,17 +20,27 @@ const BOOL_PROPERTIES: string[] = ["connection.mtls"];
 const enum PropType { Text, Int, Bool }
 
 export class Source {
+  /** What the provider is asked for: a header name (":method" for method) or a property path ("source\0address"). */
+  private readonly hostName: string;
+  /** hostName encoded once, for string-free host reads. */
+  private readonly hostRaw: RawName;
+
   constructor(
     public readonly kind: SourceKind,
     /** Header name (lower-case), cookie or query parameter name, or property path ("source.port"). */
     public readonly name: string,
     /** This source's cache slot in a RequestView. */
     public readonly slot: i32,
-    private readonly propPath: string,
+    propPath: string,
     private readonly propType: PropType,
-  ) {}
+  ) {
+    const host = kind == SourceKind.Header ? name : kind == SourceKind.Method ? ":method" :
+      kind == SourceKind.Authority ? ":authority" : kind == SourceKind.SourceIp ? "source\0address" : propPath;
+    this.hostName = host;
+    this.hostRaw = new RawName(host);
+  }
 
-  /** The value for this request, or null when absent. */
+  /** The value for this request, or null when absent. Decodes a string: hot paths use view.fetch(). */
   read(view: RequestView): string | null { return view.value(this); }
 
   /** A label for messages: `header "x-user"`, `path`. */
@@ -39,39 +49,155 @@ export class Source {
     return this.name.length ? k + " \"" + this.name + "\"" : k;
   }
 
-  /** Reads the value from the view's provider (uncached: use read()). */
-  compute(view: RequestView): string | null {
+  /** Computes the value into the view (view.result; uncached: use view.fetch()). False when absent. */
+  compute(view: RequestView): bool {
+    const provider = view.provider;
     switch (this.kind) {
-      case SourceKind.Header: return view.provider.header(this.name);
-      case SourceKind.Method: return view.provider.header(":method");
-      case SourceKind.Authority: return view.provider.header(":authority");
-      case SourceKind.Cookie: {
-        const c = view.value(COOKIE_HEADER);
-        return c === null ? null : cookieValue(c, this.name);
-      }
-      case SourceKind.Query: {
-        const p = view.value(RAW_PATH);
-        return p === null ? null : queryValue(p, this.name);
-      }
+      case SourceKind.Header:
+      case SourceKind.Method:
+      case SourceKind.Authority: return provider.readHeader(view, this.hostName, this.hostRaw);
+      case SourceKind.Cookie: return view.fetch(COOKIE_HEADER) && cookieRange(view, this.name);
+      case SourceKind.Query: return view.fetch(RAW_PATH) && queryRange(view, this.name);
       case SourceKind.Path: {
-        const p = view.value(RAW_PATH);
-        if (p === null) return null;
-        const q = p.indexOf("?");
-        return q < 0 ? p : p.substring(0, q);
+        if (!view.fetch(RAW_PATH)) return false;
+        const q = indexOfByte(view.ptr, 0, view.len, 0x3f);
+        return view.result(view.off, q < 0 ? view.len : q);
       }
       case SourceKind.SourceIp: {
-        const b = view.provider.property("source\0address");
-        return b === null ? null : addressHost(String.UTF8.decode(b));
+        if (!provider.readProperty(view, this.hostName, this.hostRaw)) return false;
+        return hostRange(view, view.resOff, view.resLen);
       }
       default: {
-        const b = view.provider.property(this.propPath);
-        if (b === null) return null;
-        if (this.propType == PropType.Int && b.byteLength == 8) return load<i64>(changetype<usize>(b)).toString();
-        if (this.propType == PropType.Bool && b.byteLength == 1) return load<u8>(changetype<usize>(b)) ? "true" : "false";
-        return String.UTF8.decode(b);
+        if (!provider.readProperty(view, this.hostName, this.hostRaw)) return false;
+        const p = view.at(view.resOff);
+        const n = view.resLen;
+        if (this.propType == PropType.Int && n == 8) putDecimal(view, load<i64>(p));
+        else if (this.propType == PropType.Bool && n == 1) view.putString(load<u8>(p) ? "true" : "false");
+        return true;
       }
     }
   }
+}
+
+// ---------------------------------------------------------------- byte helpers (values are UTF-8 bytes)
+
+/** Index of byte `c` in p[from, end), or -1. */
+export function indexOfByte(p: usize, from: i32, end: i32, c: i32): i32 {
+  for (let i = from; i < end; i++) if (<i32>load<u8>(p + <usize>i) == c) return i;
+  return -1;
+}
+
+// @ts-ignore: decorator
+@inline function byteAt(p: usize, i: i32): i32 { return <i32>load<u8>(p + <usize>i); }
+
+function putDecimal(view: RequestView, v: i64): void {
+  const neg = v < 0;
+  let u: u64 = neg ? <u64>(-v) : <u64>v; // i64.MIN_VALUE: -v wraps to itself, which as u64 is right
+  let digits = 1;
+  for (let x = u; x >= 10; x /= 10) digits++;
+  const n = digits + (neg ? 1 : 0);
+  const dst = view.reserve(<usize>n);
+  if (neg) store<u8>(dst, 0x2d);
+  for (let i = n - 1; i >= (neg ? 1 : 0); i--) { store<u8>(dst + <usize>i, <u8>(0x30 + u % 10)); u /= 10; }
+  view.commit(n);
+}
+
+/** "ip:port" / "[v6]:port" at the view's resOff/resLen → the host part, as in addressHost(). */
+function hostRange(view: RequestView, off: i32, n: i32): bool {
+  const p = view.at(off);
+  if (n > 0 && byteAt(p, 0) == 0x5b) {
+    const end = indexOfByte(p, 0, n, 0x5d);
+    return end > 0 ? view.result(off + 1, end - 1) : view.result(off, n);
+  }
+  const colon = indexOfByte(p, 0, n, 0x3a);
+  if (colon < 0) return view.result(off, n); // bare IPv4
+  if (indexOfByte(p, colon + 1, n, 0x3a) >= 0) return view.result(off, n); // bare IPv6
+  return view.result(off, colon);
+}
+
+function matchesBytesAt(p: usize, at: i32, word: string): bool {
+  // Cookie and parameter names are compared as written in the configuration: ASCII in practice;
+  // a non-ASCII name never matches a byte (as its UTF-16 unit exceeds 0xff) unless equal byte-wise.
+  for (let k = 0; k < word.length; k++) if (byteAt(p, at + k) != word.charCodeAt(k)) return false;
+  return true;
+}
+
+/** The cookie `name` within the fetched Cookie header, as cookieValue() finds it. */
+function cookieRange(view: RequestView, name: string): bool {
+  const base = view.off;
+  const p = view.ptr;
+  const n = view.len;
+  let i = 0;
+  while (i < n) {
+    while (i < n && (byteAt(p, i) == 0x20 || byteAt(p, i) == 0x09)) i++;
+    let end = indexOfByte(p, i, n, 0x3b);
+    if (end < 0) end = n;
+    const eq = indexOfByte(p, i, n, 0x3d);
+    if (eq >= 0 && eq < end) {
+      let ke = eq;
+      while (ke > i && byteAt(p, ke - 1) == 0x20) ke--;
+      if (ke - i == name.length && matchesBytesAt(p, i, name)) {
+        let vs = eq + 1, ve = end;
+        while (vs < ve && byteAt(p, vs) == 0x20) vs++;
+        while (ve > vs && byteAt(p, ve - 1) == 0x20) ve--;
+        if (ve - vs >= 2 && byteAt(p, vs) == 0x22 && byteAt(p, ve - 1) == 0x22) { vs++; ve--; }
+        return view.result(base + vs, ve - vs);
+      }
+    }
+    i = end + 1;
+  }
+  return false;
+}
+
+/** Query parameter `name` within the fetched :path, percent-decoded, as queryValue() finds it. */
+function queryRange(view: RequestView, name: string): bool {
+  const base = view.off;
+  const p = view.ptr;
+  const n = view.len;
+  const q = indexOfByte(p, 0, n, 0x3f);
+  if (q < 0) return false;
+  let i = q + 1;
+  while (i < n) {
+    let end = indexOfByte(p, i, n, 0x26);
+    if (end < 0) end = n;
+    let eq = indexOfByte(p, i, n, 0x3d);
+    if (eq < 0 || eq > end) eq = end;
+    if (eq - i == name.length && matchesBytesAt(p, i, name)) {
+      return eq >= end ? view.result(base + end, 0) : decodeRange(view, base + eq + 1, base + end);
+    }
+    i = end + 1;
+  }
+  return false;
+}
+
+/** percentDecode (form style) of arena bytes [start, end) as the view's result: the range itself when plain. */
+function decodeRange(view: RequestView, start: i32, end: i32): bool {
+  let p = view.at(0);
+  let plain = true;
+  for (let i = start; i < end; i++) {
+    const c = byteAt(p, i);
+    if (c == 0x25 || c == 0x2b) { plain = false; break; }
+    if (c > 0x7f) return view.result(start, end - start); // not a raw URL: leave it alone
+  }
+  if (plain) return view.result(start, end - start);
+  for (let i = start; i < end; i++) {
+    if (byteAt(p, i) > 0x7f) return view.result(start, end - start);
+  }
+  const dst = view.reserve(<usize>(end - start)); // decoding only shrinks
+  p = view.at(0); // the arena may have moved
+  let o: usize = 0;
+  for (let i = start; i < end; i++) {
+    const c = byteAt(p, i);
+    if (c == 0x2b) { store<u8>(dst + o++, 0x20); continue; }
+    if (c == 0x25 && i + 2 < end && hex(byteAt(p, i + 1)) >= 0 && hex(byteAt(p, i + 2)) >= 0) {
+      store<u8>(dst + o++, <u8>((hex(byteAt(p, i + 1)) << 4) | hex(byteAt(p, i + 2))));
+      i += 2;
+      continue;
+    }
+    store<u8>(dst + o++, <u8>c);
+  }
+  view.commit(<i32>o);
+  return true;
 }
 
 // Configure-time only, and a few dozen entries at most: a linear scan links less code than a Map.

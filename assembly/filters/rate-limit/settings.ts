@@ -2,7 +2,7 @@
 // the request path uses directly (limits in bucket units, header values and the response body
 // pre-encoded, metrics defined, slot stores named).
 import { ConfigObject, ConfigArray, Counter, Headers, makeHeaderPair, isHeaderName } from "../../index";
-import { Condition, Source, parseCondition, parseSource, RequestView, fnv1a64, fmix64 } from "../common";
+import { Condition, Source, parseCondition, parseSource, RequestView, fnv1a64, fnv1a64Bytes, fmix64 } from "../common";
 import { BucketLimits } from "./bucket";
 import { SlotStore, WAYS } from "./slots";
 import { LimitedHeaders } from "./response";
@@ -17,8 +17,9 @@ const HEADER_MODES: string[] = ["none", "limited", "all"];
 
 // The bucket of requests whose key is missing, when a rule counts them (missingKey "unknown").
 const UNKNOWN_HASH: u64 = fmix64(fnv1a64("\0unknown")) | 1;
-// Separates key parts in the hash, so ["ab", "c"] and ["a", "bc"] differ.
-const PART_SEPARATOR = "\u001f";
+// Separates key parts in the hash, so ["ab", "c"] and ["a", "bc"] differ: the byte 0x1f.
+const PART_SEPARATOR: u64 = 0x1f;
+const FNV_PRIME: u64 = 0x100000001b3;
 
 /** Counters of one rule: `<statPrefix>.<rule>.<event>`. */
 export class RuleMetrics {
@@ -63,10 +64,9 @@ export class Rule {
     if (parts.length == 0) return UNKNOWN_HASH;
     let h: u64 = 0xcbf29ce484222325;
     for (let i = 0; i < parts.length; i++) {
-      const v = unchecked(parts[i]).read(view);
-      if (v === null) return this.countUnknown ? UNKNOWN_HASH : 0;
-      if (i > 0) h = fnv1a64(PART_SEPARATOR, h);
-      h = fnv1a64(v, h);
+      if (!view.fetch(unchecked(parts[i]))) return this.countUnknown ? UNKNOWN_HASH : 0;
+      if (i > 0) h = (h ^ PART_SEPARATOR) * FNV_PRIME;
+      h = fnv1a64Bytes(view.ptr, view.len, h);
     }
     h = fmix64(h);
     return h == 0 || h == UNKNOWN_HASH ? h ^ 2 : h;

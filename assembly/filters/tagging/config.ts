@@ -1,8 +1,8 @@
 // The tagging filter's configuration: parsed and checked once; every error names the field.
-import { ConfigObject, parseConfig, isHeaderName } from "../../sdk/config";
+import { ConfigObject, parseConfig, isHeaderName, fmt } from "../../sdk/config";
 import { Condition, parseCondition } from "../common/condition";
 import { Source, parseSource } from "../common/source";
-import { percentToBuckets, BUCKETS } from "../common/hash";
+import { percentToBuckets, fnv1a64, BUCKETS } from "../common/hash";
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_MEMBERS } from "./baggage";
 
 export const MAX_TAG_LENGTH = 64;
@@ -27,6 +27,8 @@ export class TaggingConfig {
   weights: Weight[] = [];
   weightKey: Source | null = null;
   weightSalt: string = "";
+  /** fnv1a64(weightSalt), for sticky buckets over the key's bytes. */
+  weightSaltHash: u64 = fnv1a64("");
   baggageMaxBytes: i32 = DEFAULT_MAX_BYTES;
   baggageMaxMembers: i32 = DEFAULT_MAX_MEMBERS;
   /** Every tag the configuration can assign (metrics are defined for these). */
@@ -129,6 +131,7 @@ export function parseTaggingConfig(text: string): TaggingConfig {
   if (key !== null && cfg.ok()) {
     out.weightKey = parseSource(key);
     out.weightSalt = key.str("salt", "");
+    out.weightSaltHash = fnv1a64(out.weightSalt);
     if (cfg.ok()) key.rejectUnknown();
     if (cfg.ok() && out.weights.length == 0) cfg.fail("weightKey", "is only used with weights");
   }
@@ -137,7 +140,4 @@ export function parseTaggingConfig(text: string): TaggingConfig {
   return out;
 }
 
-function fmtPercent(n: f64): string {
-  const r = Math.round(n * 100) / 100;
-  return r == Math.floor(r) ? (<i64>r).toString() : r.toString();
-}
+function fmtPercent(n: f64): string { return fmt(Math.round(n * 100) / 100); }

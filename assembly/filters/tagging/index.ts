@@ -4,14 +4,37 @@
 export * from "../../proxy";
 import {
   RootContext, Context, registerRootContext, FilterHeadersStatusValues, stream_context, log, LogLevelValues,
-  Counter, taggedName, clearRouteCache, randomBelow, WasmResultValues,
+  Counter, taggedName, randomBelow, WasmResultValues, HeaderMapTypeValues,
 } from "../../index";
+import { RawName, RawValue, getHeaderRaw, replaceHeaderRaw, callForeignRaw } from "../../sdk/rawheaders";
 import { RequestView } from "../common/request-view";
-import { stickyBucket, BUCKETS } from "../common/hash";
+import { stickyBucketBytes, BUCKETS } from "../common/hash";
 import { TaggingConfig, parseTaggingConfig, isValidTag } from "./config";
 import { baggageGet, baggageSet, baggageRemove } from "./baggage";
 
 const BAGGAGE = "baggage";
+const BAGGAGE_RAW = new RawName(BAGGAGE);
+const CLEAR_ROUTE_CACHE = new RawName("clear_route_cache");
+const NO_ARGS: usize = memory.data(8); // a valid address for the empty argument
+const REQ = HeaderMapTypeValues.RequestHeaders;
+
+/** A tag the configuration assigns, encoded once: the header value and our lone baggage member. */
+class TagOut {
+  readonly bytes: ArrayBuffer;
+  readonly member: ArrayBuffer;
+  constructor(public readonly tag: string, baggageKey: string) {
+    this.bytes = String.UTF8.encode(tag);
+    this.member = String.UTF8.encode(baggageKey + "=" + tag);
+  }
+}
+
+/** Reads a request header; decodes a string only when it is there. */
+function readHeader(name: RawName, raw: RawValue): string | null {
+  if (!getHeaderRaw(REQ, name, raw)) return null;
+  const v = raw.toString();
+  raw.release();
+  return v;
+}
 
 class TagMetrics {
   preserved: Counter = new Counter(taggedName("tagging.requests", ["outcome", "preserved"]));
@@ -56,6 +79,13 @@ class TaggingRoot extends RootContext {
   config: TaggingConfig = new TaggingConfig();
   metrics: TagMetrics | null = null;
   view: RequestView = new RequestView();
+  // Per configured tag (c.tags order) its encoded forms; rules, weights and the default as indices into it.
+  outs: TagOut[] = [];
+  ruleTag: StaticArray<i32> = new StaticArray<i32>(0);
+  weightTag: StaticArray<i32> = new StaticArray<i32>(0);
+  defaultTag: i32 = -1;
+  headerRaw: RawName = new RawName("");
+  readonly raw: RawValue = new RawValue();
 
   onConfigure(size: usize): bool {
     super.onConfigure(size);
@@ -67,13 +97,22 @@ class TaggingRoot extends RootContext {
     this.config = c;
     this.metrics = new TagMetrics(c);
     this.view = new RequestView(); // sized for the sources this configuration interned
+    const outs = new Array<TagOut>();
+    for (let i = 0; i < c.tags.length; i++) outs.push(new TagOut(c.tags[i], c.baggageKey));
+    this.outs = outs;
+    this.ruleTag = new StaticArray<i32>(c.rules.length);
+    for (let i = 0; i < c.rules.length; i++) this.ruleTag[i] = c.tags.indexOf(c.rules[i].tag);
+    this.weightTag = new StaticArray<i32>(c.weights.length);
+    for (let i = 0; i < c.weights.length; i++) this.weightTag[i] = c.tags.indexOf(c.weights[i].tag);
+    this.defaultTag = c.defaultTag.length ? c.tags.indexOf(c.defaultTag) : -1;
+    this.headerRaw = new RawName(c.header);
     return true;
   }
 
   createContext(id: u32): Context { return new Tagging(id, this); }
 
-  /** The tag this request gets from rules, weights or the default (null: none), counting the outcome. */
-  decide(): string | null {
+  /** The tag this request gets from rules, weights or the default (its index in outs; -1: none), counting the outcome. */
+  decide(): i32 {
     const c = this.config;
     const m = this.metrics!;
     const view = this.view;
@@ -84,7 +123,7 @@ class TaggingRoot extends RootContext {
       if (r.match.matches(view)) {
         m.assigned.increment();
         unchecked(m.byRule[i]).increment();
-        return r.tag;
+        return unchecked(this.ruleTag[i]);
       }
     }
     const weights = c.weights;
@@ -93,25 +132,24 @@ class TaggingRoot extends RootContext {
       const key = c.weightKey;
       if (key === null) bucket = <u32>randomBelow(BUCKETS);
       else {
-        const v = key.read(view);
-        if (v !== null) bucket = stickyBucket(v, c.weightSalt);
+        if (view.fetch(key)) bucket = stickyBucketBytes(view.ptr, view.len, c.weightSaltHash);
       }
       for (let i = 0; i < weights.length; i++) {
         const w = unchecked(weights[i]);
         if (bucket >= w.from && bucket < w.to) {
           m.assigned.increment();
           unchecked(m.byWeight[i]).increment();
-          return w.tag;
+          return unchecked(this.weightTag[i]);
         }
       }
     }
     if (c.defaultTag.length) {
       m.defaulted.increment();
       m.byDefault!.increment();
-      return c.defaultTag;
+      return this.defaultTag;
     }
     m.untagged.increment();
-    return null;
+    return -1;
   }
 }
 
@@ -127,26 +165,33 @@ class Tagging extends Context {
     const req = stream_context.headers.request;
 
     // An incoming tag: the routing header first (it is what routing sees), else baggage.
-    const headerValue = req.getOrNull(c.header);
+    const headerValue = readHeader(root.headerRaw, root.raw);
     const headerTag = headerValue !== null && isValidTag(headerValue) ? headerValue : null;
-    const baggage = c.baggageKey.length ? req.getOrNull(BAGGAGE) : null;
+    const baggage = c.baggageKey.length ? readHeader(BAGGAGE_RAW, root.raw) : null;
     let baggageTag: string | null = baggage !== null ? baggageGet(baggage, c.baggageKey) : null;
     if (baggageTag !== null && !isValidTag(baggageTag)) baggageTag = null;
     const incoming = headerTag !== null ? headerTag : baggageTag;
 
-    let tag: string | null;
+    let tag: string | null = null;
+    let out: TagOut | null = null; // a configured tag: written from its pre-encoded bytes
     if (incoming !== null && !c.overrideIncoming) {
       tag = incoming;
-      root.metrics!.countPreserved(tag);
+      root.metrics!.countPreserved(incoming);
     } else {
-      tag = root.decide();
+      const k = root.decide();
+      if (k >= 0) { out = unchecked(root.outs[k]); tag = out.tag; }
     }
 
     let routeChanged = false;
     if (tag !== null) {
-      if (headerValue === null || headerValue != tag) { req.replace(c.header, tag); routeChanged = true; }
+      if (headerValue === null || headerValue != tag) {
+        if (out !== null) replaceHeaderRaw(REQ, root.headerRaw, changetype<usize>(out.bytes), out.bytes.byteLength);
+        else req.replace(c.header, tag);
+        routeChanged = true;
+      }
       if (c.baggageKey.length && (baggageTag === null || baggageTag != tag)) {
-        req.replace(BAGGAGE, baggageSet(baggage, c.baggageKey, tag, c.baggageMaxBytes, c.baggageMaxMembers));
+        if (baggage === null && out !== null) replaceHeaderRaw(REQ, BAGGAGE_RAW, changetype<usize>(out.member), out.member.byteLength);
+        else req.replace(BAGGAGE, baggageSet(baggage, c.baggageKey, tag, c.baggageMaxBytes, c.baggageMaxMembers));
       }
     } else if (c.overrideIncoming) {
       // The edge decides alone: a client-supplied lane it did not confirm is removed.
@@ -158,7 +203,7 @@ class Tagging extends Context {
     }
     // Envoy picked the route before this filter ran and no longer re-picks it on header edits.
     if (routeChanged && c.clearRouteCache) {
-      if (clearRouteCache() == WasmResultValues.Ok) root.metrics!.routeCleared.increment();
+      if (callForeignRaw(CLEAR_ROUTE_CACHE, NO_ARGS, 0) == WasmResultValues.Ok) root.metrics!.routeCleared.increment();
       else root.metrics!.routeClearFailed.increment();
     }
     if (c.responseHeader.length) this.tag = tag;
