@@ -57,7 +57,11 @@ export class RequestView {
   resOff: i32 = 0;
   resLen: i32 = 0;
 
+  /** The provider is the host: sources read through putHost* directly (no virtual call). */
+  readonly direct: bool;
+
   constructor(public readonly provider: ValueProvider = HOST_PROVIDER) {
+    this.direct = provider === HOST_PROVIDER;
     const n = sourceCount();
     this.seen = new StaticArray<u32>(n);
     this.offs = new StaticArray<i32>(n);

@@ -49,13 +49,18 @@ export class Source {
     return this.name.length ? k + " \"" + this.name + "\"" : k;
   }
 
+  private readProperty(view: RequestView): bool {
+    return view.direct ? view.putHostProperty(this.hostRaw) : view.provider.readProperty(view, this.hostName, this.hostRaw);
+  }
+
   /** Computes the value into the view (view.result; uncached: use view.fetch()). False when absent. */
   compute(view: RequestView): bool {
     const provider = view.provider;
     switch (this.kind) {
       case SourceKind.Header:
       case SourceKind.Method:
-      case SourceKind.Authority: return provider.readHeader(view, this.hostName, this.hostRaw);
+      case SourceKind.Authority:
+        return view.direct ? view.putHostHeader(this.hostRaw) : provider.readHeader(view, this.hostName, this.hostRaw);
       case SourceKind.Cookie: return view.fetch(COOKIE_HEADER) && cookieRange(view, this.name);
       case SourceKind.Query: return view.fetch(RAW_PATH) && queryRange(view, this.name);
       case SourceKind.Path: {
@@ -64,11 +69,11 @@ export class Source {
         return view.result(view.off, q < 0 ? view.len : q);
       }
       case SourceKind.SourceIp: {
-        if (!provider.readProperty(view, this.hostName, this.hostRaw)) return false;
+        if (!this.readProperty(view)) return false;
         return hostRange(view, view.resOff, view.resLen);
       }
       default: {
-        if (!provider.readProperty(view, this.hostName, this.hostRaw)) return false;
+        if (!this.readProperty(view)) return false;
         const p = view.at(view.resOff);
         const n = view.resLen;
         if (this.propType == PropType.Int && n == 8) putDecimal(view, load<i64>(p));

@@ -11,7 +11,7 @@
 // another key's non-full bucket is one evicted — the least recently updated; its owner comes back to
 // a full bucket, the documented price of the memory bound.
 import { getSharedData, setSharedData, WasmResultValues } from "../../index";
-import { RawShared, getSharedDataRaw, setSharedDataRaw } from "../../sdk/rawheaders";
+import { RawShared, getSharedDataRawInto, setSharedDataRaw } from "../../sdk/rawheaders";
 import { BucketLimits, BucketState, TakeResult, take, refill } from "./bucket";
 
 /** Bytes of one entry: key hash, level, last refill (ms), unit scale — four u64, little-endian. */
@@ -37,11 +37,14 @@ export class SlotStore {
   // The UTF-8 key of the current group: the prefix, encoded once, then the group number's digits.
   private readonly keyBuf: ArrayBuffer;
   private readonly prefixLen: i32;
+  // Where the host writes the group it returns (no heap allocation per read); larger groups fall back to the heap.
+  private readonly landing: ArrayBuffer;
 
   constructor(public readonly prefix: string, public readonly groups: u32, public readonly ways: u32) {
     const p = String.UTF8.encode(prefix);
     this.prefixLen = p.byteLength;
     this.keyBuf = new ArrayBuffer(p.byteLength + 10); // + u32 digits
+    this.landing = new ArrayBuffer(<i32>ways * ENTRY_BYTES * 2);
     memory.copy(changetype<usize>(this.keyBuf), changetype<usize>(p), <usize>p.byteLength);
   }
 
@@ -77,8 +80,8 @@ export class SlotStore {
     const s = this.state;
     const v = this.value;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      // Read in place (no managed copy); the buffer is the host's allocation, released below.
-      getSharedDataRaw(keyPtr, keyLen, v);
+      // Read in place (no managed copy): into the landing buffer, or a host allocation released below.
+      getSharedDataRawInto(keyPtr, keyLen, changetype<usize>(this.landing), <usize>this.landing.byteLength, v);
       const p = v.ptr;
       const len = <i32>v.len;
       // A missing group means the configure-time creation failed; writing now could clobber another
