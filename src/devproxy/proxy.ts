@@ -2,6 +2,7 @@
 // runs a chain of proxy-wasm plugins per request (in the test host, on the real clock) and forwards to
 // an upstream URL, honouring local responses and header/body edits. Plugin HTTP callouts go to the
 // `clusters` URLs; ticks and callout timeouts fire on time.
+import { randomUUID } from "node:crypto";
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Pair } from "../host/bytes.js";
@@ -193,6 +194,10 @@ export async function startDevProxy(o: DevProxyOptions): Promise<DevProxy> {
         const k = req.rawHeaders[i].toLowerCase();
         if (k !== "host" && !HOP_BY_HOP.has(k)) headers.push([k, req.rawHeaders[i + 1]]);
       }
+      // What Envoy's connection manager adds before any filter runs (defaults: use_remote_address
+      // off, generate_request_id on), so filters see the same request as behind Envoy.
+      if (!headers.some(([k]) => k === "x-forwarded-proto")) headers.push(["x-forwarded-proto", "http"]);
+      if (!headers.some(([k]) => k === "x-request-id")) headers.push(["x-request-id", randomUUID()]);
       const body = await readBody(req);
       out = await runChain(hosts, { headers, body }, async (r) => {
         try {

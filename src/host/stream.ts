@@ -75,6 +75,8 @@ export class HttpStream {
   readonly responseHeaders = new HeaderMap();
   responseTrailers: HeaderMap | null = null;
   localResponse: LocalResponse | null = null;
+  /** The VM died during one of this stream's callbacks. */
+  private diedHere = false;
   /** The first trap message seen while this stream ran, or null. */
   trap: string | null = null;
   /** The plugin reset the stream (proxy_close_stream), or a local reply came after the response started. */
@@ -382,6 +384,8 @@ export class HttpStream {
     if (bodyOut.length) {
       headers.set("content-length", String(bodyOut.length));
       if (!headers.has("content-type")) headers.add("content-type", "text/plain");
+    } else if (!isGrpc) {
+      headers.remove("content-type"); // Envoy drops it from a local reply without a body
     }
     if (this.responseForwarded) {
       this.reset = true; // headers already left: Envoy can only reset the stream
@@ -453,12 +457,17 @@ export class HttpStream {
     this.stopNextIteration = false;
     if (this.vm.failed) return undefined;
     if (!this.vm.has(name)) return 0; // a module without the callback: Continue, as in cpp-host
-    return this.vm.call5(name, this.id, n + 1, this.id, a, b);
+    const r = this.vm.call5(name, this.id, n + 1, this.id, a, b);
+    if (r === undefined && this.vm.failed) this.diedHere = true;
+    return r;
   }
 
-  /** CHECK_FAIL: a failed VM lets the stream through (FAIL_OPEN) or answers 503 once (FAIL_CLOSED). */
+  /**
+   * CHECK_FAIL: a failed VM answers 503 once (FAIL_CLOSED); with FAIL_OPEN later streams pass, but the
+   * stream whose callback was running when the VM died still gets the 503, as in Envoy 1.40.
+   */
   private failOutcome(): Outcome {
-    if (this.host.failurePolicy === "FAIL_OPEN") return "continue";
+    if (this.host.failurePolicy === "FAIL_OPEN" && !this.diedHere) return "continue";
     if (!this.failureReplySent) {
       this.failureReplySent = true;
       this.applyLocalResponse(503, "wasm_fail_stream", new Uint8Array(0), [], GrpcStatus.Unavailable);

@@ -7,17 +7,9 @@ import assert from "node:assert/strict";
 import { runOnDevProxy } from "./lib/devproxy-runner.js";
 import { runOnEnvoy } from "./lib/envoy-runner.js";
 import { runOnHost } from "./lib/host-runner.js";
-import { chain, checkExpectations, diff, loadScenarios, normalise, type Difference, type Outcome, type Runner, type Scenario } from "./lib/scenario.js";
+import { chain, checkExpectations, diff, loadScenarios, normalise, type Outcome, type Runner, type Scenario } from "./lib/scenario.js";
 
 const fmt = (v: unknown) => JSON.stringify(v);
-
-/**
- * The dev proxy does not play Envoy's HTTP connection manager: requests reach the upstream without
- * the x-forwarded-proto and x-request-id Envoy adds before the filter chain. Pinned once for all
- * scenarios (below) rather than in each.
- */
-const HCM_GAP = /^requests\[\d+\]\.seen\.[^.]+\[\d+\]\.headers\.(x-forwarded-proto|x-request-id)$/;
-const hcmGapsSeen: Difference[] = [];
 
 function compare(s: Scenario, runner: Runner, envoy: Outcome, other: Outcome) {
   const problems = checkExpectations(s, other).map((p) => `${runner}: ${p}`);
@@ -28,12 +20,7 @@ function compare(s: Scenario, runner: Runner, envoy: Outcome, other: Outcome) {
   assert.deepEqual(problems, [], "scenario expectations");
   if (s.configRejected !== undefined) return; // the dev proxy cannot report the plugin's reason
 
-  let diffs = diff(normalise(s, envoy), normalise(s, other));
-  if (runner === "devProxy") {
-    const gaps = diffs.filter((d) => HCM_GAP.test(d.at) && d.other === null);
-    hcmGapsSeen.push(...gaps);
-    diffs = diffs.filter((d) => !gaps.includes(d));
-  }
+  const diffs = diff(normalise(s, envoy), normalise(s, other));
   const known = (s.knownDifferences ?? []).filter((k) => k[runner] !== undefined);
   const unexplained = diffs.filter((d) => !known.some((k) => k.at === d.at));
   assert.deepEqual(unexplained.map((d) => `${d.at}: envoy ${fmt(d.envoy)} / ${runner} ${fmt(d.other)}`), [], `differences between Envoy and the ${runner}`);
@@ -58,12 +45,3 @@ for (const s of loadScenarios()) {
     test("the dev proxy agrees with Envoy", async () => compare(s, "devProxy", envoy, await runOnDevProxy(s)));
   });
 }
-
-describe("conformance: pinned dev-proxy difference", () => {
-  test("requests reach the upstream without Envoy's x-forwarded-proto / x-request-id", () => {
-    const names = new Set(hcmGapsSeen.map((d) => d.at.split(".").pop()));
-    assert.ok(hcmGapsSeen.length > 0, "the dev proxy now adds them like Envoy: remove HCM_GAP from conformance.test.ts");
-    assert.ok(names.has("x-forwarded-proto"), `seen: ${[...names].join(", ")}`);
-    for (const d of hcmGapsSeen) assert.equal(d.other, null);
-  });
-});

@@ -214,13 +214,16 @@ test("failure_policy FAIL_CLOSED: 503 wasm_fail_stream now and for every later s
   later.complete();
 });
 
-test("failure_policy FAIL_OPEN passes traffic; FAIL_RELOAD gives the next stream a fresh VM", async () => {
+test("failure_policy FAIL_OPEN: the trapping stream gets 503 (as in Envoy 1.40), later streams pass; FAIL_RELOAD gives the next stream a fresh VM", async () => {
   const open = await probeHost({ failurePolicy: "FAIL_OPEN" });
   const s = open.newHttpStream();
-  assert.equal(s.sendRequestHeaders(withOps({ "request-headers": "trap" })).action, "continue");
-  assert.equal(s.requestForwarded, true);
-  assert.equal(s.localResponse, null);
+  assert.equal(s.sendRequestHeaders(withOps({ "request-headers": "trap" })).localResponse?.status, 503);
+  assert.equal(s.requestForwarded, false);
   assert.match(s.trap!, /unreachable/);
+  const later = open.newHttpStream();
+  assert.equal(later.sendRequestHeaders(GET).action, "continue");
+  assert.equal(later.requestForwarded, true);
+  assert.equal(later.localResponse, null);
 
   const reload = await probeHost({ failurePolicy: "FAIL_RELOAD" });
   const t = reload.newHttpStream();
