@@ -5,8 +5,9 @@ import { WasmResultValues } from "./types";
 const EMPTY = new ArrayBuffer(0);
 
 /**
- * Makes Envoy choose the route again after request headers changed. Since late 2024 Envoy no longer
- * does this by itself, so a filter whose header drives routing must call it. Returns the host status.
+ * Makes Envoy choose the route again after request headers changed. Envoy ≥ 1.33 no longer does this
+ * by itself for modules above ABI 0.2.1 (and other hosts may not), so a filter whose header drives
+ * routing calls it; with 0.2.1 modules Envoy also clears the cache on its own. Returns the host status.
  */
 export function clearRouteCache(): u32 {
   callForeignFunction("clear_route_cache", EMPTY);
