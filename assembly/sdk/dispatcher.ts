@@ -2,10 +2,9 @@
 // A filter's entry file re-exports this module (`export * from "proxy-wasm-as/assembly/proxy"`).
 import { allocate } from "./memory";
 import "./abort"; // keeps the abort handler (asc --use abort=...) in every module
-import { RootContext } from "./context";
 import { getBufferString } from "./hostcalls";
 import { BufferTypeValues } from "./types";
-import { vmContext, vmStarted, markVmStarted, roots, streams, createRoot, createStream, stream, root, anyContext, forget } from "./registry";
+import { vmContext, vmStarted, markVmStarted, roots, createRoot, createStream, stream, findStream, root, forget } from "./registry";
 
 export function proxy_abi_version_0_2_1(): void {}
 
@@ -20,22 +19,22 @@ export function proxy_on_context_create(context_id: u32, parent_context_id: u32)
 }
 
 export function proxy_on_done(context_id: u32): bool {
-  if (streams.has(context_id)) return stream(context_id).onDone();
+  const s = findStream(context_id);
+  if (s !== null) return s.onDone();
   if (roots.has(context_id)) return roots.get(context_id).onDone();
   return true;
 }
 
 export function proxy_on_log(context_id: u32): void {
-  if (streams.has(context_id)) stream(context_id).onLog();
+  const s = findStream(context_id);
+  if (s !== null) s.onLog();
   else if (roots.has(context_id)) roots.get(context_id).onLog();
 }
 
 export function proxy_on_delete(context_id: u32): void {
-  const ctx = anyContext(context_id);
-  if (ctx !== null) {
-    if (ctx instanceof RootContext) (<RootContext>ctx).onDelete();
-    else stream(context_id).onDelete();
-  }
+  const s = findStream(context_id);
+  if (s !== null) s.onDelete();
+  else if (roots.has(context_id)) roots.get(context_id).onDelete();
   forget(context_id);
 }
 

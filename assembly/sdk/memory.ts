@@ -16,13 +16,15 @@ let landCap: usize = 0;
  * The next host allocation of at most `cap` bytes returns `ptr` instead of heap memory. Arm it right
  * before one host call that returns one buffer, and call receivedInPlace() right after (which disarms).
  */
-export function receiveInto(ptr: usize, cap: usize): void {
+// @ts-ignore: decorator
+@inline export function receiveInto(ptr: usize, cap: usize): void {
   landPtr = ptr;
   landCap = cap;
 }
 
 /** Disarms receiveInto(); true when the returned buffer at `ptr` is the landing area (do not free it). */
-export function receivedInPlace(ptr: usize): bool {
+// @ts-ignore: decorator
+@inline export function receivedInPlace(ptr: usize): bool {
   const landed = ptr != 0 && ptr == landPtr && landCap == usize.MAX_VALUE;
   landPtr = 0;
   landCap = 0;

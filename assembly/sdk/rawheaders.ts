@@ -33,7 +33,8 @@ export class RawValue {
 }
 
 /** Reads a header into `out` (release it afterwards). False when absent or the host refused. */
-export function getHeaderRaw(mapType: u32, name: RawName, out: RawValue): bool {
+// @ts-ignore: decorator
+@inline export function getHeaderRaw(mapType: u32, name: RawName, out: RawValue): bool {
   store<u64>(OUT_PTR, 0);
   store<u64>(OUT_LEN, 0);
   const status = imp.proxy_get_header_map_value(mapType, name.ptr, name.len, OUT_PTR, OUT_LEN);
@@ -51,7 +52,8 @@ export function getHeaderRaw(mapType: u32, name: RawName, out: RawValue): bool {
  * Like getHeaderRaw, but a value of at most `cap` bytes is written by the host straight to `ptr`
  * (out.inPlace; no allocation). A longer value arrives in a heap buffer as usual (release() frees it).
  */
-export function getHeaderRawInto(mapType: u32, name: RawName, ptr: usize, cap: usize, out: RawValue): bool {
+// @ts-ignore: decorator
+@inline export function getHeaderRawInto(mapType: u32, name: RawName, ptr: usize, cap: usize, out: RawValue): bool {
   receiveInto(ptr, cap);
   const ok = getHeaderRaw(mapType, name, out);
   out.inPlace = receivedInPlace(out.ptr);
@@ -59,7 +61,8 @@ export function getHeaderRawInto(mapType: u32, name: RawName, ptr: usize, cap: u
 }
 
 /** A property's bytes, landing at `ptr` when at most `cap` bytes (see getHeaderRawInto). False when absent. */
-export function getPropertyRawInto(path: RawName, ptr: usize, cap: usize, out: RawValue): bool {
+// @ts-ignore: decorator
+@inline export function getPropertyRawInto(path: RawName, ptr: usize, cap: usize, out: RawValue): bool {
   store<u64>(OUT_PTR, 0);
   store<u64>(OUT_LEN, 0);
   receiveInto(ptr, cap);
@@ -123,7 +126,8 @@ export function getSharedDataRaw(keyPtr: usize, keyLen: usize, out: RawShared): 
 }
 
 /** getSharedDataRaw, landing a value of at most `cap` bytes at `ptr` (out.inPlace; see getHeaderRawInto). */
-export function getSharedDataRawInto(keyPtr: usize, keyLen: usize, ptr: usize, cap: usize, out: RawShared): u32 {
+// @ts-ignore: decorator
+@inline export function getSharedDataRawInto(keyPtr: usize, keyLen: usize, ptr: usize, cap: usize, out: RawShared): u32 {
   receiveInto(ptr, cap);
   const status = getSharedDataRaw(keyPtr, keyLen, out);
   out.inPlace = receivedInPlace(out.ptr);

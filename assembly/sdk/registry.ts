@@ -37,6 +37,9 @@ export const streams = new Map<u32, Context>();
 // The host calls a stream's callbacks back to back; remembering the last one skips the map lookup.
 let lastId: u32 = 0;
 let lastStream: Context | null = null;
+// Streams are created under the same root again and again.
+let lastRootId: u32 = 0;
+let lastRoot: RootContext | null = null;
 
 export function createRoot(context_id: u32): RootContext {
   const rootId = getPropertyString("plugin_root_id");
@@ -53,11 +56,20 @@ export function createRoot(context_id: u32): RootContext {
   }
   root.root_id = name;
   roots.set(context_id, root);
+  lastRootId = 0;
+  lastRoot = null;
   return root;
 }
 
 export function createStream(context_id: u32, parent_id: u32): void {
-  const root = roots.has(parent_id) ? roots.get(parent_id) : createRoot(parent_id);
+  let root: RootContext;
+  const cached = lastRoot;
+  if (parent_id == lastRootId && cached !== null) root = cached;
+  else {
+    root = roots.has(parent_id) ? roots.get(parent_id) : createRoot(parent_id);
+    lastRootId = parent_id;
+    lastRoot = root;
+  }
   const ctx = root.createContext(context_id);
   streams.set(context_id, ctx);
   lastId = context_id;
@@ -79,6 +91,13 @@ export function stream(id: u32): Context {
   return ctx;
 }
 
+/** The live stream context for `id`, or null; the stream being served is found without a map lookup. */
+export function findStream(id: u32): Context | null {
+  const last = lastStream;
+  if (id == lastId && last !== null) return last;
+  return streams.has(id) ? streams.get(id) : null;
+}
+
 export function root(id: u32): RootContext {
   if (roots.has(id)) return roots.get(id);
   return createRoot(id);
@@ -92,6 +111,6 @@ export function anyContext(id: u32): BaseContext | null {
 
 export function forget(id: u32): void {
   if (id == lastId) { lastId = 0; lastStream = null; }
-  if (streams.has(id)) streams.delete(id);
-  else if (roots.has(id)) roots.delete(id);
+  if (id == lastRootId) { lastRootId = 0; lastRoot = null; }
+  if (!streams.delete(id)) roots.delete(id);
 }

@@ -83,17 +83,25 @@ export class RequestView {
   /** Looks up `src` for this request (read once, then cached): true with ptr/len set, false when absent. */
   fetch(src: Source): bool {
     const i = src.slot;
-    if (i >= this.seen.length) this.grow();
-    let off: i32, len: i32;
-    if (unchecked(this.seen[i]) == this.gen) {
-      off = unchecked(this.offs[i]);
-      len = unchecked(this.lens[i]);
-    } else {
-      if (src.compute(this)) { off = this.resOff; len = this.resLen; } else { off = -1; len = 0; }
-      unchecked(this.seen[i] = this.gen);
-      unchecked(this.offs[i] = off);
-      unchecked(this.lens[i] = len);
+    if (i < this.seen.length && unchecked(this.seen[i]) == this.gen) {
+      const off = unchecked(this.offs[i]);
+      if (off < 0) return false;
+      this.ptr = this.base + <usize>off;
+      this.len = unchecked(this.lens[i]);
+      return true;
     }
+    return this.miss(src);
+  }
+
+  // First use of `src` in this request: compute and cache it.
+  private miss(src: Source): bool {
+    const i = src.slot;
+    if (i >= this.seen.length) this.grow();
+    let off: i32 = -1, len: i32 = 0;
+    if (src.compute(this)) { off = this.resOff; len = this.resLen; }
+    unchecked(this.seen[i] = this.gen);
+    unchecked(this.offs[i] = off);
+    unchecked(this.lens[i] = len);
     if (off < 0) return false;
     this.ptr = this.base + <usize>off;
     this.len = len;

@@ -8,6 +8,7 @@ import {
 } from "../../index";
 import { RawName, RawValue, getHeaderRaw, replaceHeaderRaw, callForeignRaw } from "../../sdk/rawheaders";
 import { RequestView } from "../common/request-view";
+import { Condition } from "../common/condition";
 import { stickyBucketBytes, BUCKETS } from "../common/hash";
 import { TaggingConfig, parseTaggingConfig, isValidTag } from "./config";
 import { baggageGet, baggageSet, baggageRemove } from "./baggage";
@@ -82,6 +83,7 @@ class TaggingRoot extends RootContext {
   // Per configured tag (c.tags order) its encoded forms; rules, weights and the default as indices into it.
   outs: TagOut[] = [];
   ruleTag: StaticArray<i32> = new StaticArray<i32>(0);
+  matchers: StaticArray<Condition> = new StaticArray<Condition>(0);
   weightTag: StaticArray<i32> = new StaticArray<i32>(0);
   defaultTag: i32 = -1;
   headerRaw: RawName = new RawName("");
@@ -101,7 +103,11 @@ class TaggingRoot extends RootContext {
     for (let i = 0; i < c.tags.length; i++) outs.push(new TagOut(c.tags[i], c.baggageKey));
     this.outs = outs;
     this.ruleTag = new StaticArray<i32>(c.rules.length);
-    for (let i = 0; i < c.rules.length; i++) this.ruleTag[i] = c.tags.indexOf(c.rules[i].tag);
+    this.matchers = new StaticArray<Condition>(c.rules.length);
+    for (let i = 0; i < c.rules.length; i++) {
+      this.ruleTag[i] = c.tags.indexOf(c.rules[i].tag);
+      this.matchers[i] = c.rules[i].match;
+    }
     this.weightTag = new StaticArray<i32>(c.weights.length);
     for (let i = 0; i < c.weights.length; i++) this.weightTag[i] = c.tags.indexOf(c.weights[i].tag);
     this.defaultTag = c.defaultTag.length ? c.tags.indexOf(c.defaultTag) : -1;
@@ -117,10 +123,9 @@ class TaggingRoot extends RootContext {
     const m = this.metrics!;
     const view = this.view;
     view.reset();
-    const rules = c.rules;
-    for (let i = 0; i < rules.length; i++) {
-      const r = unchecked(rules[i]);
-      if (r.match.matches(view)) {
+    const matchers = this.matchers;
+    for (let i = 0, n = matchers.length; i < n; i++) {
+      if (unchecked(matchers[i]).matches(view)) {
         m.assigned.increment();
         unchecked(m.byRule[i]).increment();
         return unchecked(this.ruleTag[i]);
