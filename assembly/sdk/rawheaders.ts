@@ -33,8 +33,7 @@ export class RawValue {
 }
 
 /** Reads a header into `out` (release it afterwards). False when absent or the host refused. */
-// @ts-ignore: decorator
-@inline export function getHeaderRaw(mapType: u32, name: RawName, out: RawValue): bool {
+export function getHeaderRaw(mapType: u32, name: RawName, out: RawValue): bool {
   store<u64>(OUT_PTR, 0);
   store<u64>(OUT_LEN, 0);
   const status = imp.proxy_get_header_map_value(mapType, name.ptr, name.len, OUT_PTR, OUT_LEN);

@@ -222,9 +222,19 @@ export function internSource(kind: SourceKind, name: string): Source {
     if (INT_PROPERTIES.includes(name)) propType = PropType.Int;
     else if (BOOL_PROPERTIES.includes(name)) propType = PropType.Bool;
   }
-  const src = new Source(kind, name, interned.length, kind == SourceKind.Property ? name.replaceAll(".", "\0") : "", propType);
+  const src = new Source(kind, name, interned.length, kind == SourceKind.Property ? dotsToNul(name) : "", propType);
   interned.push(src);
   return src;
+}
+
+// "source.port" → "source\0port" (the ABI's path form); String#replaceAll links more code.
+function dotsToNul(name: string): string {
+  let out = "";
+  let from = 0;
+  for (let i = 0; i < name.length; i++) {
+    if (name.charCodeAt(i) == 0x2e) { out += name.substring(from, i) + "\0"; from = i + 1; }
+  }
+  return out + name.substring(from);
 }
 
 // Raw values that derived sources share: cookies come from one cookie header, path and query from one :path.
