@@ -51,18 +51,9 @@ export function baggageSet(header: string | null, key: string, value: string, ma
   let bytes = key.length + 1 + value.length;
   baggageDropped = 0;
   if (header !== null) {
-    const n = header.length;
-    let i = 0;
-    while (i < n) {
-      let end = header.indexOf(",", i);
-      if (end < 0) end = n;
-      let s = i, e = end;
-      i = end + 1;
-      while (s < e && isOws(header.charCodeAt(s))) s++;
-      while (e > s && isOws(header.charCodeAt(e - 1))) e--;
-      if (s == e) continue; // empty list element
-      if (memberKeyIs(header, s, e, key)) continue;
-      const member = header.substring(s, e);
+    const others = otherMembers(header, key);
+    for (let i = 0; i < others.length; i++) {
+      const member = others[i];
       const size = String.UTF8.byteLength(member);
       if (parts.length >= maxMembers || bytes + 1 + size > maxBytes) { baggageDropped++; continue; }
       parts.push(member);
@@ -74,6 +65,11 @@ export function baggageSet(header: string | null, key: string, value: string, ma
 
 /** `header` without members named `key` (other members untouched); "" when none is left. */
 export function baggageRemove(header: string, key: string): string {
+  return otherMembers(header, key).join(",");
+}
+
+/** The list members of `header` (trimmed, empty ones skipped) except those named `key`, in order. */
+function otherMembers(header: string, key: string): string[] {
   const parts = new Array<string>();
   const n = header.length;
   let i = 0;
@@ -87,7 +83,7 @@ export function baggageRemove(header: string, key: string): string {
     if (s == e || memberKeyIs(header, s, e, key)) continue;
     parts.push(header.substring(s, e));
   }
-  return parts.join(",");
+  return parts;
 }
 
 function memberKeyIs(h: string, s: i32, e: i32, key: string): bool {
