@@ -204,7 +204,8 @@ class Parser {
 
 // @ts-ignore: decorator
 @inline function isDigit(c: i32): bool { return c >= 0x30 && c <= 0x39; }
-function hexVal(c: i32): i32 {
+/** The value of an ASCII hex digit (either case), or -1. */
+export function hexVal(c: i32): i32 {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
   const l = c | 0x20;
   if (l >= 0x61 && l <= 0x66) return l - 0x61 + 10;

@@ -1,6 +1,7 @@
 // IP addresses and CIDR ranges, IPv4 and IPv6, in one 128-bit space: an IPv4 address a.b.c.d is
 // held as its IPv4-mapped IPv6 form ::ffff:a.b.c.d and an IPv4 prefix /n as /(96+n), so a v4 range
 // also matches a v4-mapped v6 peer address. Parsing sets two globals instead of allocating.
+import { hexVal } from "../../sdk/json";
 
 /** The address parsed by the latest successful parseIp(): high and low 64 bits. */
 export let ipHi: u64 = 0;
@@ -39,12 +40,6 @@ function parseV4(s: usize, start: i32, end: i32): i64 {
   return i == end ? <i64>value : -1;
 }
 
-function hexDigit(c: i32): i32 {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  const l = c | 0x20;
-  if (l >= 0x61 && l <= 0x66) return l - 0x61 + 10;
-  return -1;
-}
 
 function parseV6(s: usize, end: i32): bool {
   let i = 0;
@@ -61,7 +56,7 @@ function parseV6(s: usize, end: i32): bool {
     let j = i;
     let v: i32 = 0;
     while (j < end) {
-      const d = hexDigit(at(s, j));
+      const d = hexVal(at(s, j));
       if (d < 0) break;
       v = (v << 4) | d;
       j++;

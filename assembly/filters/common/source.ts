@@ -1,7 +1,8 @@
 // Where a condition (or a rate-limit key part) takes its value from: a header, cookie, query
 // parameter, the path, method, authority, the downstream IP, or an Envoy property. Sources are
 // interned: the same source configured twice is one object with one cache slot per request.
-import { ConfigObject } from "../../sdk/config";
+import { ConfigObject, asciiLower } from "../../sdk/config";
+import { hexVal } from "../../sdk/json";
 import { RawName } from "../../sdk/rawheaders";
 import { RequestView } from "./request-view";
 
@@ -194,8 +195,8 @@ function decodeRange(view: RequestView, start: i32, end: i32): bool {
   for (let i = start; i < end; i++) {
     const c = byteAt(p, i);
     if (c == 0x2b) { store<u8>(dst + o++, 0x20); continue; }
-    if (c == 0x25 && i + 2 < end && hex(byteAt(p, i + 1)) >= 0 && hex(byteAt(p, i + 2)) >= 0) {
-      store<u8>(dst + o++, <u8>((hex(byteAt(p, i + 1)) << 4) | hex(byteAt(p, i + 2))));
+    if (c == 0x25 && i + 2 < end && hexVal(byteAt(p, i + 1)) >= 0 && hexVal(byteAt(p, i + 2)) >= 0) {
+      store<u8>(dst + o++, <u8>((hexVal(byteAt(p, i + 1)) << 4) | hexVal(byteAt(p, i + 2))));
       i += 2;
       continue;
     }
@@ -259,7 +260,7 @@ export function parseSource(cfg: ConfigObject): Source | null {
   let name = cfg.requiredStr("name");
   if (!cfg.ok()) return null;
   if (kind == SourceKind.Header) {
-    name = lowerAscii(name);
+    name = asciiLower(name);
     if (!isHeaderOrPseudo(name)) { cfg.fail("name", "\"" + name + "\" is not a valid header name"); return null; }
   } else if (kind == SourceKind.Property) {
     if (name.startsWith(".") || name.endsWith(".") || name.includes("..")) {
@@ -269,19 +270,6 @@ export function parseSource(cfg: ConfigObject): Source | null {
   return internSource(kind, name);
 }
 
-// Header names are ASCII tokens; String#toLowerCase would link the Unicode case tables.
-function lowerAscii(s: string): string {
-  let out = "";
-  let from = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x41 && c <= 0x5a) {
-      out += s.substring(from, i) + String.fromCharCode(c | 0x20);
-      from = i + 1;
-    }
-  }
-  return from == 0 ? s : out + s.substring(from);
-}
 
 function isHeaderOrPseudo(name: string): bool {
   const start = name.startsWith(":") ? 1 : 0;
@@ -362,8 +350,8 @@ export function percentDecode(s: string, start: i32, end: i32, plusIsSpace: bool
   for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);
     if (c == 0x2b && plusIsSpace) { buf[o++] = 0x20; continue; }
-    if (c == 0x25 && i + 2 < end && hex(s.charCodeAt(i + 1)) >= 0 && hex(s.charCodeAt(i + 2)) >= 0) {
-      buf[o++] = <u8>((hex(s.charCodeAt(i + 1)) << 4) | hex(s.charCodeAt(i + 2)));
+    if (c == 0x25 && i + 2 < end && hexVal(s.charCodeAt(i + 1)) >= 0 && hexVal(s.charCodeAt(i + 2)) >= 0) {
+      buf[o++] = <u8>((hexVal(s.charCodeAt(i + 1)) << 4) | hexVal(s.charCodeAt(i + 2)));
       i += 2;
       continue;
     }
@@ -373,8 +361,3 @@ export function percentDecode(s: string, start: i32, end: i32, plusIsSpace: bool
   return String.UTF8.decodeUnsafe(buf.dataStart, o);
 }
 
-function hex(c: i32): i32 {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  const l = c | 0x20;
-  return l >= 0x61 && l <= 0x66 ? l - 0x57 : -1;
-}

@@ -1,7 +1,7 @@
 // The rate-limit filter's configuration, parsed and checked once at configure time into the objects
 // the request path uses directly (limits in bucket units, header values and the response body
 // pre-encoded, metrics defined, slot stores named).
-import { ConfigObject, ConfigArray, Counter, Headers, makeHeaderPair, isHeaderName } from "../../index";
+import { ConfigObject, ConfigArray, Counter, Headers, makeHeaderPair, isHeaderName, asciiLower } from "../../index";
 import { Condition, Source, parseCondition, parseSource, RequestView, fnv1a64, fnv1a64Bytes, fmix64 } from "../common";
 import { BucketLimits } from "./bucket";
 import { SlotStore, WAYS } from "./slots";
@@ -153,7 +153,7 @@ function parseResponse(cfg: ConfigObject, s: Settings): void {
         if (!isHeaderName(name)) { h.fail(name, "\"" + name + "\" is not a valid header name"); return; }
         const value = h.str(name, "");
         if (!h.ok()) return;
-        s.responseHeaders.push(makeHeaderPair(lowerToken(name), value));
+        s.responseHeaders.push(makeHeaderPair(asciiLower(name), value));
       }
     }
     if (!r.rejectUnknown()) return;
@@ -239,15 +239,6 @@ function nameRule(s: string): string {
   return "\"" + s + "\" must be 1–64 letters, digits, _ or -";
 }
 
-/** Lower-cases a header name (a token: ASCII only, so no Unicode case tables get linked). */
-function lowerToken(s: string): string {
-  let out = "";
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    out += String.fromCharCode(c >= 0x41 && c <= 0x5a ? c | 0x20 : c);
-  }
-  return out;
-}
 
 /** The plugin name made safe for a namespace: other characters become "_" ("" → "rate_limit"). */
 function plainName(s: string): string {
