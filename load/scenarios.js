@@ -219,7 +219,7 @@ function clientHeaders(kind, n, run) {
     case "none": return {};
     case "hot-key": return { "x-api-key": `hot-${run}` };
     case "cold-keys": return { "x-api-key": `cold-${run}-${n % 5000}` };
-    case "trial-over-limit": return { "x-api-key": `trial-${run}-${n % 2}`, "x-api-plan": "trial" };
+    case "trial-over-limit": return { "x-api-key": `trial-${run}-${mix32(n) & 1}`, "x-api-plan": "trial" };
   }
   throw new Error(`unknown client part "${kind}" (expected one of: ${Object.keys(CLIENT_PARTS).join(", ")})`);
 }
