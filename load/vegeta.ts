@@ -1,7 +1,7 @@
 // Drives vegeta (open loop: a constant arrival rate) with a scenario's request mix and streams its
 // per-response results back: `vegeta attack` → `vegeta encode --to json`, one JSON line per response
 // with status, latency, timestamp and response headers.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -80,7 +80,7 @@ export async function attack(o: AttackOptions): Promise<Result[]> {
   const results: Result[] = [];
   const started = Date.now();
   const timer = o.onProgress ? setInterval(() => o.onProgress!(results.length, total, (Date.now() - started) / 1000), 1000) : null;
-  const failed = (p: typeof atk, name: string) => new Promise<void>((resolve, reject) => {
+  const failed = (p: ChildProcess, name: string) => new Promise<void>((resolve, reject) => {
     p.once("error", (e) => reject(new Error(`${name}: ${e.message} (run \`node scripts/setup-load.mjs\` to build vegeta)`)));
     p.once("close", (code) => (code === 0 ? resolve() : reject(new Error(`${name} exited with ${code}: ${stderr.trim().slice(-500)}`))));
   });

@@ -47,7 +47,7 @@ export function optionsFor(names) {
 
 /** Waits until the stack answers on both lanes (docker compose starts everything at once). */
 export function setup() {
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 60000;
   for (;;) {
     const stable = http.get(`${BASE_URL}/`, { tags: { name: "setup" } });
     const gray = http.get(`${BASE_URL}/`, { headers: { "x-mesh-tag": "gray" }, tags: { name: "setup" } });
@@ -66,7 +66,8 @@ function header(res, name) {
 const mixes = {};
 /** The class of an iteration: the scenario's mix, in the same order as the native runner's. */
 function classOf(name, s, i) {
-  const mix = (mixes[name] ||= mixSequence(s, s.classes.reduce((t, c) => t + c.weight, 0)));
+  if (!mixes[name]) mixes[name] = mixSequence(s, s.classes.reduce((t, c) => t + c.weight, 0));
+  const mix = mixes[name];
   return mix[i % mix.length];
 }
 

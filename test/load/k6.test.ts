@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { projectRoot } from "../../src/envoy/index.js";
 import { SCENARIOS } from "../../load/scenarios.js";
 import { startTopology, type Topology } from "../../load/topology.js";
-import { parseThresholdExpression, parseThresholdKey, runK6Script, validateOptions } from "./k6-stand-in/runner.js";
+import { readdirSync, readFileSync } from "node:fs";
+import { k6SyntaxProblems, parseThresholdExpression, parseThresholdKey, runK6Script, validateOptions } from "./k6-stand-in/runner.js";
 
 const script = (name: string) => join(projectRoot, "load", "k6", `${name}.js`);
 const period = (name: string) => (SCENARIOS as any)[name].classes.reduce((t: number, c: { weight: number }) => t + c.weight, 0);
@@ -45,6 +46,12 @@ describe("the stand-in fails what k6 would fail", () => {
     const r = await runK6Script(script("tagging"), { env: { BASE_URL: topology.url }, iterations: period("tagging") });
     assert.ok((r.checks["routed to gray"]?.fails ?? 0) > 0, JSON.stringify(r.checks));
     assert.ok(r.thresholds.some((t) => t.key === "checks{scenario:tagging}" && !t.ok));
+  });
+
+  test("the scripts and the scenarios use only syntax k6's runtime parses", async () => {
+    const files = [join(projectRoot, "load", "scenarios.js"), ...readdirSync(join(projectRoot, "load", "k6")).filter((f) => f.endsWith(".js")).map((f) => join(projectRoot, "load", "k6", f))];
+    for (const f of files) assert.deepEqual(await k6SyntaxProblems(readFileSync(f, "utf8")), [], f);
+    assert.deepEqual(await k6SyntaxProblems("let a = 1_000;\na ||= 2;\n"), ["1: a numeric separator (ES2021)", "2: logical assignment ||= (ES2021)"]);
   });
 
   test("threshold names and expressions are checked against k6's grammar", () => {

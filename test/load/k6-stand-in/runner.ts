@@ -196,3 +196,26 @@ export async function runK6Script(path: string, o: { env?: Record<string, string
     closeSyncHttp();
   }
 }
+
+/**
+ * Syntax newer than what k6's JavaScript runtime (Sobek, ES2020-level plus ESM) is known to parse:
+ * Node accepts it, so the stand-in alone would not notice. Returns "line: problem" entries.
+ */
+export async function k6SyntaxProblems(source: string): Promise<string[]> {
+  const ts = (await import("typescript")).default;
+  const scanner = ts.createScanner(ts.ScriptTarget.Latest, false, ts.LanguageVariant.Standard, source);
+  const problems: string[] = [];
+  const line = (pos: number) => source.slice(0, pos).split("\n").length;
+  const banned: Partial<Record<number, string>> = {
+    [ts.SyntaxKind.BarBarEqualsToken]: "logical assignment ||= (ES2021)",
+    [ts.SyntaxKind.AmpersandAmpersandEqualsToken]: "logical assignment &&= (ES2021)",
+    [ts.SyntaxKind.QuestionQuestionEqualsToken]: "logical assignment ??= (ES2021)",
+    [ts.SyntaxKind.PrivateIdentifier]: "a #private class member (ES2022)",
+  };
+  for (let kind = scanner.scan(); kind !== ts.SyntaxKind.EndOfFileToken; kind = scanner.scan()) {
+    const what = banned[kind];
+    if (what) problems.push(`${line(scanner.getTokenStart())}: ${what}`);
+    if (kind === ts.SyntaxKind.NumericLiteral && scanner.getTokenText().includes("_")) problems.push(`${line(scanner.getTokenStart())}: a numeric separator (ES2021)`);
+  }
+  return problems;
+}

@@ -1,5 +1,12 @@
 // The stand-in's run state: the samples metrics receive and the execution context of the iteration
 // that is running (scenario, VU, iteration), read by k6/execution and used as sample tags.
+/**
+ * @type {{
+ *   samples: { metric: string, value: number, tags: Record<string, string> }[],
+ *   scenario: { name: string, executor: string } | null,
+ *   iteration: number, vu: number, responseCallback: unknown,
+ * }}
+ */
 export const state = {
   /** { metric, value, tags } */
   samples: [],
