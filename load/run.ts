@@ -78,7 +78,7 @@ async function main() {
   const num = (v: string | undefined, name: string) => {
     if (v === undefined) return undefined;
     const n = Number(v.replace(/s$/, ""));
-    if (!(n > 0)) throw new Error(`--${name}: expected a positive number, got "${v}"`);
+    if (!(Number.isInteger(n) && n > 0)) throw new Error(`--${name}: expected a positive whole number, got "${v}"`);
     return n;
   };
   const names = values.scenario ?? (values.smoke ? [SMOKE.scenario] : Object.keys(SCENARIOS));
