@@ -54,8 +54,15 @@ export async function runScenario(o: RunOptions): Promise<Summary> {
   }
 }
 
+const USAGE = `usage: npm run loadtest -- [--smoke] [--scenario NAME]... [--rate N] [--duration S] [--url URL]
+                            [--concurrency N] [--json FILE] [--no-build] [--write-configs]
+scenarios: ${Object.keys(SCENARIOS).join(", ")} (default: all; --smoke: ${SMOKE.scenario} at ${SMOKE.rate}/s for ${SMOKE.duration} s)`;
+
 async function main() {
-  const { values } = parseArgs({
+  if (process.argv.includes("--help") || process.argv.includes("-h")) { console.log(USAGE); return; }
+  let parsed;
+  try {
+    parsed = parseArgs({
     options: {
       scenario: { type: "string", multiple: true },
       rate: { type: "string" },
@@ -67,7 +74,11 @@ async function main() {
       "write-configs": { type: "boolean" },
       "no-build": { type: "boolean" },
     },
-  });
+    });
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n${USAGE}`);
+  }
+  const { values } = parsed;
   if (values["write-configs"]) {
     const dir = join(projectRoot, "load", "envoy");
     mkdirSync(dir, { recursive: true });
@@ -82,6 +93,12 @@ async function main() {
     return n;
   };
   const names = values.scenario ?? (values.smoke ? [SMOKE.scenario] : Object.keys(SCENARIOS));
+  const plan = names.map((name) => {
+    const s = scenarioNamed(name);
+    const rate = num(values.rate, "rate") ?? (values.smoke ? SMOKE.rate : s.rate);
+    if (rate > s.maxRate) throw new Error(`--rate ${rate} is above scenario "${name}"'s maxRate ${s.maxRate}: its expected outcomes (hot key under its limit) would not hold`);
+    return { name, rate, duration: num(values.duration, "duration") ?? (values.smoke ? SMOKE.duration : s.duration) };
+  });
   if (!values.url) {
     const { setupEnvoy } = await import("../scripts/setup-envoy.mjs");
     setupEnvoy({ quiet: true });
@@ -93,12 +110,11 @@ async function main() {
   const { ensureVegeta } = await import("../scripts/setup-load.mjs");
   ensureVegeta();
   const summaries: Summary[] = [];
-  for (const name of names) {
-    const s = scenarioNamed(name);
+  for (const { name, rate, duration } of plan) {
     summaries.push(await runScenario({
       scenario: name,
-      rate: num(values.rate, "rate") ?? (values.smoke ? SMOKE.rate : s.rate),
-      duration: num(values.duration, "duration") ?? (values.smoke ? SMOKE.duration : s.duration),
+      rate,
+      duration,
       url: values.url,
       concurrency: num(values.concurrency, "concurrency"),
     }));
