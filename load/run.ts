@@ -16,7 +16,7 @@ import { projectRoot } from "../src/envoy/index.js";
 import { SCENARIOS, SMOKE, scenarioNamed } from "./scenarios.js";
 import { composeConfigs, startTopology } from "./topology.js";
 import { attack } from "./vegeta.js";
-import { formatSummary, summarize, type Summary } from "./report.js";
+import { formatSummary, resultPassed, summarize, type Summary } from "./report.js";
 
 export interface RunOptions {
   scenario: string;
@@ -40,10 +40,12 @@ export async function runScenario(o: RunOptions): Promise<Summary> {
   const url = o.url ?? topology!.url;
   log(`== ${o.scenario}: ${s.about}\n   ${s.filters.join(" → ")} at ${url}, ${o.rate}/s for ${o.duration} s`);
   const run = `${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
+  let failed = 0;
   try {
     const results = await attack({
       url, scenario: o.scenario, rate: o.rate, duration: o.duration, run,
-      onProgress: (done, total, t) => progress(`   ${o.scenario}: ${done}/${total} responses, ${t.toFixed(0)} s`),
+      onResult: (r) => { if (!resultPassed(o.scenario, run, r)) failed++; },
+      onProgress: (done, total, t) => progress(`   ${o.scenario}: ${done}/${total} responses, ${failed} not as expected, ${t.toFixed(0)} s`),
     });
     if (process.stderr.isTTY && !o.progress) process.stderr.write("\n");
     const summary = summarize({ scenario: o.scenario, rate: o.rate, duration: o.duration, run, results });
