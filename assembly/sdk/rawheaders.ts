@@ -146,3 +146,16 @@ export function sendLocalResponseRaw(statusCode: u32, details: RawName, bodyPtr:
   headersPtr: usize, headersLen: usize, grpcStatus: i32 = -1): u32 {
   return imp.proxy_send_local_response(statusCode, details.ptr, details.len, bodyPtr, bodyLen, headersPtr, headersLen, grpcStatus);
 }
+
+/**
+ * Starts a unary gRPC call whose names were encoded once and whose metadata (ABI map format) and
+ * message are in caller memory: nothing is allocated. Returns the call id, or 0 when the host refused
+ * (unknown cluster, bad argument).
+ */
+export function grpcCallRaw(cluster: RawName, service: RawName, method: RawName, metadataPtr: usize, metadataLen: usize,
+  messagePtr: usize, messageLen: usize, timeoutMs: u32): u32 {
+  store<u32>(OUT_EXTRA, 0);
+  const st = imp.proxy_grpc_call(cluster.ptr, cluster.len, service.ptr, service.len, method.ptr, method.len,
+    metadataPtr, metadataLen, messagePtr, messageLen, timeoutMs, OUT_EXTRA);
+  return st == WasmResultValues.Ok ? load<u32>(OUT_EXTRA) : 0;
+}
