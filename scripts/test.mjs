@@ -81,6 +81,12 @@ async function main() {
     const { code } = await run(process.execPath, [setup]);
     if (code !== 0) console.log("setup-envoy failed: the end-to-end tests will fail and say why");
   }
+  const setupRl = join(root, "scripts", "setup-ratelimit.mjs");
+  if (existsSync(setupRl)) {
+    console.log("\n== redis + envoyproxy/ratelimit");
+    const { code } = await run(process.execPath, [setupRl]);
+    if (code !== 0) console.log("setup-ratelimit failed: the global rate-limit tests will fail and say why");
+  }
   if (!filter) await aspect();
   await nodeTests();
   const skipped = totals.skipped ? `, ${totals.skipped} skipped` : "";
