@@ -45,6 +45,8 @@ export class LimitedStream extends Context {
   private callSettings: Settings | null = null;
   private rulesAsked: u64 = 0;
   private startedNs: u64 = 0;
+  /** How long the last call took (ms), set when it settles. */
+  private elapsedMs: u64 = 0;
   private serviceHeaders: HeaderPair[] | null = null;
 
   /** Keeps the most restrictive rule (fewest tokens left) for the response headers. */
@@ -117,7 +119,8 @@ export class LimitedStream extends Context {
     const s = this.callSettings;
     this.callId = 0;
     this.callSettings = null;
-    if (s !== null) s.global!.metrics!.latencyMs.record((getMonotonicTimeNanoseconds() - this.startedNs) / 1000000);
+    this.elapsedMs = (getMonotonicTimeNanoseconds() - this.startedNs) / 1000000;
+    if (s !== null) s.global!.metrics!.latencyMs.record(this.elapsedMs);
     return s;
   }
 
@@ -196,7 +199,9 @@ export class LimitedStream extends Context {
     if (s === null) return;
     const g = s.global!;
     const m = g.metrics!;
-    if (status == DEADLINE_EXCEEDED) m.timeout.increment(); else m.error.increment();
+    // Envoy reports its own deadline as UNAVAILABLE (a 504 from its async client) or DEADLINE_EXCEEDED:
+    // a call that failed once its timeout had passed is a timeout.
+    if (status == DEADLINE_EXCEEDED || this.elapsedMs >= <u64>g.timeoutMs) m.timeout.increment(); else m.error.increment();
     if (logEnabled(LogLevelValues.debug)) log(LogLevelValues.debug, NAME + ": rate-limit service call failed with gRPC status " + status.toString());
     this.resumeAfter(this.failureMode(s, g));
   }
