@@ -4,6 +4,7 @@
 import { ConfigObject, ConfigArray, Counter, Histogram, RawName } from "../../../index";
 import { Condition, Source, parseCondition, parseSource } from "../../common";
 import { encodeStringField } from "./rls-codec";
+import { isName, nameRule } from "../names";
 
 const MAX_RULES: i32 = 64; // the rules a request used are kept as bits of a u64
 const MAX_ENTRIES: i32 = 16;
@@ -141,7 +142,7 @@ function parseRule(list: ConfigArray, i: i32, shadowAll: bool): GlobalRule | nul
   if (r === null) return null;
   const name = r.requiredStr("name");
   if (!r.ok()) return null;
-  if (!isName(name)) { r.fail("name", "\"" + name + "\" must be 1–64 letters, digits, _ or -"); return null; }
+  if (!isName(name)) { r.fail("name", nameRule(name)); return null; }
 
   let match: Condition | null = null;
   if (r.has("match")) {
@@ -203,13 +204,4 @@ export function defineGlobalMetrics(g: GlobalSettings, statPrefix: string): void
     const r = g.rules[i];
     r.metrics = new GlobalRuleMetrics(statPrefix + ".global." + r.name);
   }
-}
-
-function isName(s: string): bool {
-  if (s.length == 0 || s.length > 64) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (!((c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || c == 0x5f || c == 0x2d)) return false;
-  }
-  return true;
 }
