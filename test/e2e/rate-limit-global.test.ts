@@ -92,7 +92,7 @@ describe("global rate limit: two Envoys, envoyproxy/ratelimit, Redis", () => {
     await redis?.stop();
   });
 
-  test(`a limit of ${N} per minute holds across both Envoys, as the service and Redis count it`, async () => {
+  test(`a limit of ${N} per minute holds across both Envoys, as the service and Redis count it`, async (t) => {
     await awaitFreshWindow();
     const total = 3 * N;
     const rs = await spread([open, closed], "/api/items", total);
@@ -118,6 +118,8 @@ describe("global rate limit: two Envoys, envoyproxy/ratelimit, Redis", () => {
     const calls = (await wasm(open, "global.ok")) + (await wasm(open, "global.over_limit")) + (await wasm(closed, "global.ok")) + (await wasm(closed, "global.over_limit"));
     assert.equal(calls, total);
     assert.equal(web.requests.filter((r) => r.path === "/api/items").length, N, "only admitted requests reached the upstream");
+    for (const { res } of admitted) assert.equal(res.headers["ratelimit-limit"], String(N), "the service's headers on admitted responses too");
+    t.diagnostic(`admitted ${admitted.length} of ${total} (limit ${N}: ${admitted.filter((r) => r.envoy === 0).length} via Envoy A, ${admitted.filter((r) => r.envoy === 1).length} via Envoy B); service total_hits ${total}, Redis ${JSON.stringify(keys)}`);
   });
 
   test("per-key descriptors keep keys apart", async () => {
@@ -144,16 +146,18 @@ describe("global rate limit: two Envoys, envoyproxy/ratelimit, Redis", () => {
     assert.equal(await service.counter("edge", "generic_key_mixed", "total_hits"), 6, "the service saw only what the local rule admitted");
   });
 
-  test("service stopped: each Envoy follows its failure mode within the timeout; restarted: used again, Envoy untouched", async () => {
+  test("service stopped: each Envoy follows its failure mode within the timeout; restarted: used again, Envoy untouched", async (t) => {
     const pids = [open.pid, closed.pid];
     await service.stop();
     const errorsBefore = await wasm(open, "global.error") + await wasm(open, "global.timeout");
+    const decided: number[] = [];
     for (let i = 0; i < 4; i++) {
       const t0 = Date.now();
       const a = await request(open.url, "/keyed", { headers: { "x-client": `down-${i}` } });
       const ms = Date.now() - t0;
       assert.equal(a.status, 200, "failOpen admits");
       assert.ok(ms < TIMEOUT_MS + 300, `decided in ${ms} ms (timeout ${TIMEOUT_MS} ms)`);
+      decided.push(ms);
       const b = await request(closed.url, "/keyed", { headers: { "x-client": `down-${i}` } });
       assert.equal(b.status, 500, "failOpen false rejects with statusOnError");
     }
@@ -161,8 +165,11 @@ describe("global rate limit: two Envoys, envoyproxy/ratelimit, Redis", () => {
     assert.equal(await wasm(closed, "global.fail_closed"), 4);
     assert.ok((await wasm(open, "global.error")) + (await wasm(open, "global.timeout")) - errorsBefore >= 4);
 
+    const restarted = Date.now();
     await service.start();
+    const up = Date.now() - restarted;
     await awaitFreshWindow();
+    const probing = Date.now();
     // Recovery: the service decides again: a fresh key gets exactly its limit of 3, across both Envoys.
     let rs: { res: ClientResponse }[] = [];
     for (let attempt = 0; attempt < 40; attempt++) {
@@ -171,13 +178,15 @@ describe("global rate limit: two Envoys, envoyproxy/ratelimit, Redis", () => {
       if (probe.status === 200) break;
       await new Promise((r) => setTimeout(r, 250));
     }
+    const recovered = Date.now() - probing;
     rs = await spread([open, closed], "/keyed", 8, 2, { "x-client": "after-restart" });
     assert.equal(rs.filter((r) => r.res.status === 200).length, 3);
     assert.equal(rs.filter((r) => r.res.status === 429).length, 5);
     assert.deepEqual([open.pid, closed.pid], pids, "the same Envoy processes");
+    t.diagnostic(`service down: fail-open admitted and fail-closed answered 500, decided in ${decided.join("/")} ms; restart took ${up} ms, the service decided again ${recovered} ms later (3 of 8 admitted for a limit of 3)`);
   });
 
-  test("a slow service hits the timeout path", async () => {
+  test("a slow service hits the timeout path", async (t) => {
     proxy.setDelay(TIMEOUT_MS * 3);
     try {
       const before = await wasm(open, "global.timeout");
@@ -189,6 +198,7 @@ describe("global rate limit: two Envoys, envoyproxy/ratelimit, Redis", () => {
       assert.equal(await wasm(open, "global.timeout"), before + 1);
       const b = await request(closed.url, "/keyed", { headers: { "x-client": "slow-2" } });
       assert.equal(b.status, 500);
+      t.diagnostic(`slow service (delay ${TIMEOUT_MS * 3} ms, timeout ${TIMEOUT_MS} ms): fail-open admitted after ${ms} ms`);
     } finally {
       proxy.setDelay(0);
     }

@@ -86,6 +86,8 @@ export class LimitedStream extends Context {
     const asked = encodeRequest(g, view);
     if (asked == 0) return FilterHeadersStatusValues.Continue;
     const out = ENCODER.out;
+    // Read before the call: the host's deadline timer starts inside it.
+    const started = getMonotonicTimeNanoseconds();
     const id = this.root_context.grpcCallRaw(g.cluster, RLS_SERVICE, RLS_METHOD, changetype<usize>(NO_METADATA),
       NO_METADATA.byteLength, out.ptr, out.len, g.timeoutMs, this, HANDLER);
     const m = g.metrics!;
@@ -98,7 +100,7 @@ export class LimitedStream extends Context {
     this.callId = id;
     this.callSettings = s;
     this.rulesAsked = asked;
-    this.startedNs = getMonotonicTimeNanoseconds();
+    this.startedNs = started;
     return FilterHeadersStatusValues.StopIteration;
   }
 
@@ -201,7 +203,8 @@ export class LimitedStream extends Context {
     const m = g.metrics!;
     // Envoy reports its own deadline as UNAVAILABLE (a 504 from its async client) or DEADLINE_EXCEEDED:
     // a call that failed once its timeout had passed is a timeout.
-    if (status == DEADLINE_EXCEEDED || this.elapsedMs >= <u64>g.timeoutMs) m.timeout.increment(); else m.error.increment();
+    // (1 ms of slack: the host's timer and this clock are read at slightly different moments.)
+    if (status == DEADLINE_EXCEEDED || this.elapsedMs + 1 >= <u64>g.timeoutMs) m.timeout.increment(); else m.error.increment();
     if (logEnabled(LogLevelValues.debug)) log(LogLevelValues.debug, NAME + ": rate-limit service call failed with gRPC status " + status.toString());
     this.resumeAfter(this.failureMode(s, g));
   }
