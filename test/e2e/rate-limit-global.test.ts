@@ -20,6 +20,12 @@ descriptors:
   - key: generic_key
     value: mixed
     rate_limit: {unit: minute, requests_per_unit: 10}
+  - key: generic_key
+    value: shadow
+    rate_limit: {unit: minute, requests_per_unit: 2}
+  - key: generic_key
+    value: heavy
+    rate_limit: {unit: minute, requests_per_unit: 20}
 `;
 const TIMEOUT_MS = 500;
 
@@ -34,6 +40,8 @@ function filterConfig(failOpen: boolean) {
         { name: "api", match: { source: "path", operator: "prefix", value: "/api" }, descriptor: [{ value: "api" }] },
         { name: "per-client", match: { source: "path", operator: "prefix", value: "/keyed" }, descriptor: [{ key: "client", source: "header", name: "x-client" }] },
         { name: "mixed", match: { source: "path", operator: "prefix", value: "/mixed" }, descriptor: [{ value: "mixed" }] },
+        { name: "try", match: { source: "path", operator: "prefix", value: "/shadow" }, descriptor: [{ value: "shadow" }], shadow: true },
+        { name: "heavy", match: { source: "path", operator: "prefix", value: "/heavy" }, descriptor: [{ value: "heavy" }], hitsAddend: 5 },
       ],
     },
   };
@@ -146,6 +154,27 @@ describe("global rate limit: two Envoys, envoyproxy/ratelimit, Redis", () => {
     assert.equal(await service.counter("edge", "generic_key_mixed", "total_hits"), 6, "the service saw only what the local rule admitted");
   });
 
+  test("shadow rules count and mark but never reject; hitsAddend weighs each request", async () => {
+    await awaitFreshWindow();
+    const shadow = await spread([open, closed], "/shadow", 5, 1);
+    assert.deepEqual(shadow.map((r) => r.res.status), [200, 200, 200, 200, 200]);
+    assert.equal(shadow.filter((r) => r.res.headers["x-ratelimit-shadow"] === "try").length, 3, "the 3 over the limit of 2 are marked");
+    assert.equal((await wasm(open, "global.try.shadow_limited")) + (await wasm(closed, "global.try.shadow_limited")), 3);
+    const heavy = await spread([open, closed], "/heavy", 6, 1);
+    assert.equal(heavy.filter((r) => r.res.status === 200).length, 4, "5 hits each against a limit of 20");
+    assert.deepEqual(Object.values(redis.counters("edge_generic_key_heavy_*")), [30]);
+  });
+
+  test("a request body waits for the answer and reaches the upstream whole", async () => {
+    web.clear();
+    const body = "x".repeat(200_000);
+    const res = await request(open.url, "/keyed", { method: "POST", body, headers: { "x-client": "uploader" } });
+    assert.equal(res.status, 200);
+    const seen = web.last();
+    assert.equal(seen?.method, "POST");
+    assert.equal(seen?.body.length, body.length);
+  });
+
   test("service stopped: each Envoy follows its failure mode within the timeout; restarted: used again, Envoy untouched", async (t) => {
     const pids = [open.pid, closed.pid];
     await service.stop();
@@ -195,7 +224,7 @@ describe("global rate limit: two Envoys, envoyproxy/ratelimit, Redis", () => {
       const ms = Date.now() - t0;
       assert.equal(a.status, 200, "failOpen admits after the timeout");
       assert.ok(ms >= TIMEOUT_MS - 50 && ms < TIMEOUT_MS * 3, `answered after ${ms} ms (timeout ${TIMEOUT_MS} ms, delay ${TIMEOUT_MS * 3} ms)`);
-      assert.equal(await wasm(open, "global.timeout"), before + 1);
+      assert.equal(await wasm(open, "global.timeout"), before + 1, JSON.stringify(await open.stats("wasmcustom.ratelimit.global")));
       const b = await request(closed.url, "/keyed", { headers: { "x-client": "slow-2" } });
       assert.equal(b.status, 500);
       t.diagnostic(`slow service (delay ${TIMEOUT_MS * 3} ms, timeout ${TIMEOUT_MS} ms): fail-open admitted after ${ms} ms`);

@@ -235,6 +235,14 @@ describe("rate-limit global: failures follow the failure mode", () => {
     assert.equal(h.metric("ratelimit.global.fail_open"), 1);
   });
 
+  test("Envoy's way of reporting its deadline (UNAVAILABLE, \"upstream request timeout\") counts as a timeout", async () => {
+    const h = await host({ global: GLOBAL });
+    start(h).call!.fail(14, "upstream request timeout{response_timeout}");
+    assert.equal(h.metric("ratelimit.global.timeout"), 1);
+    assert.equal(h.metric("ratelimit.global.error"), 0);
+    assert.equal(h.metric("ratelimit.global.fail_open"), 1);
+  });
+
   test("timeout with failOpen false: statusOnError, counted as timeout and fail_closed", async () => {
     const h = await host({ global: { ...GLOBAL, failOpen: false, statusOnError: 503 } });
     const { stream } = start(h);

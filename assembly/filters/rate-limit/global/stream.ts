@@ -5,7 +5,7 @@
 import {
   Context, BaseContext, GrpcCallHandler, FilterHeadersStatusValues, FilterDataStatusValues, FilterTrailersStatusValues,
   HeaderPair, HeaderMapTypeValues, LogLevelValues, grpcResponse, stream_context, log, logEnabled, serializeHeaders,
-  getMonotonicTimeNanoseconds, RawName, sendLocalResponseRaw,
+  getMonotonicTimeNanoseconds, RawName, sendLocalResponseRaw, getStatus,
 } from "../../../index";
 import { RequestView } from "../../common";
 import { secondsCeil } from "../bucket";
@@ -201,11 +201,15 @@ export class LimitedStream extends Context {
     if (s === null) return;
     const g = s.global!;
     const m = g.metrics!;
-    // Envoy reports its own deadline as UNAVAILABLE (a 504 from its async client) or DEADLINE_EXCEEDED:
-    // a call that failed once its timeout had passed is a timeout.
-    // (1 ms of slack: the host's timer and this clock are read at slightly different moments.)
-    if (status == DEADLINE_EXCEEDED || this.elapsedMs + 1 >= <u64>g.timeoutMs) m.timeout.increment(); else m.error.increment();
-    if (logEnabled(LogLevelValues.debug)) log(LogLevelValues.debug, NAME + ": rate-limit service call failed with gRPC status " + status.toString());
+    // Envoy 1.40 reports its own deadline as UNAVAILABLE with the message of its async client's 504
+    // ("upstream request timeout"), not DEADLINE_EXCEEDED; its timer and this clock may also differ
+    // by a moment, so a failure at the deadline counts as a timeout too.
+    const why = getStatus().message;
+    const timedOut = status == DEADLINE_EXCEEDED || why.startsWith("upstream request timeout") || this.elapsedMs + 1 >= <u64>g.timeoutMs;
+    if (timedOut) m.timeout.increment(); else m.error.increment();
+    if (logEnabled(LogLevelValues.debug)) {
+      log(LogLevelValues.debug, NAME + ": rate-limit service call failed after " + this.elapsedMs.toString() + " ms: gRPC status " + status.toString() + " \"" + why + "\"");
+    }
     this.resumeAfter(this.failureMode(s, g));
   }
 
