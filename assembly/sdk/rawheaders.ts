@@ -159,3 +159,19 @@ export function grpcCallRaw(cluster: RawName, service: RawName, method: RawName,
     metadataPtr, metadataLen, messagePtr, messageLen, timeoutMs, OUT_EXTRA);
   return st == WasmResultValues.Ok ? load<u32>(OUT_EXTRA) : 0;
 }
+
+/**
+ * Bytes [start, start+max) of a buffer (a body, a callout's answer), landing at `ptr` when at most `cap`
+ * bytes (out.inPlace; no allocation), else in a heap buffer (release() frees it). False when the host
+ * has no such buffer.
+ */
+export function getBufferRawInto(bufferType: u32, start: u32, max: u32, ptr: usize, cap: usize, out: RawValue): bool {
+  store<u64>(OUT_PTR, 0);
+  store<u64>(OUT_LEN, 0);
+  receiveInto(ptr, cap);
+  const status = imp.proxy_get_buffer_bytes(bufferType, start, max, OUT_PTR, OUT_LEN);
+  out.ptr = status == WasmResultValues.Ok ? load<usize>(OUT_PTR) : 0;
+  out.len = status == WasmResultValues.Ok ? load<usize>(OUT_LEN) : 0;
+  out.inPlace = receivedInPlace(out.ptr);
+  return status == WasmResultValues.Ok;
+}

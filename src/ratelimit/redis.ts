@@ -26,7 +26,18 @@ function which(cmd: string): string {
   return r.stdout.trim();
 }
 
-export async function startRedis(): Promise<Redis> {
+/** Starts Redis; a port taken between choosing and binding it (other processes start servers too) is retried. */
+export async function startRedis(attempts = 3): Promise<Redis> {
+  for (let i = 1; ; i++) {
+    try {
+      return await startRedisOnce();
+    } catch (e) {
+      if (i >= attempts || !/in use|exited during start-up/i.test(String(e))) throw e;
+    }
+  }
+}
+
+async function startRedisOnce(): Promise<Redis> {
   const server = which("redis-server");
   const cli = which("redis-cli");
   const port = await freePort();
@@ -40,7 +51,12 @@ export async function startRedis(): Promise<Redis> {
     if (r.status !== 0) throw new Error(`redis-cli ${args.join(" ")} failed: ${r.stderr || r.stdout}`);
     return r.stdout.split("\n").filter((l) => l.length);
   };
-  await waitUntil("redis-server", svc, async () => command("PING")[0] === "PONG");
+  try {
+    await waitUntil("redis-server", svc, async () => command("PING")[0] === "PONG");
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   return {
     port,
     address: `127.0.0.1:${port}`,

@@ -46,7 +46,18 @@ export interface RateLimitService {
 
 const FLUSH_MS = 100;
 
-export async function startRateLimitService(o: RateLimitServiceOptions): Promise<RateLimitService> {
+/** Starts the service; ports taken between choosing and binding them are retried with new ones. */
+export async function startRateLimitService(o: RateLimitServiceOptions, attempts = 3): Promise<RateLimitService> {
+  for (let i = 1; ; i++) {
+    try {
+      return await startOnce(o);
+    } catch (e) {
+      if (i >= attempts || !/in use|exited during start-up/i.test(String(e))) throw e;
+    }
+  }
+}
+
+async function startOnce(o: RateLimitServiceOptions): Promise<RateLimitService> {
   const bin = serviceBinary();
   if (!existsSync(bin)) throw new Error(`${bin} not found: run \`node scripts/setup-ratelimit.mjs\` (builds envoyproxy/ratelimit with Go)`);
   const dir = mkdtempSync(join(tmpdir(), "ratelimit-"));
@@ -76,7 +87,12 @@ export async function startRateLimitService(o: RateLimitServiceOptions): Promise
     svc = launch(bin, [], env, join(dir, "ratelimit.log"));
     await waitUntil("envoyproxy/ratelimit", svc, async () => (await request(`http://127.0.0.1:${httpPort}`, "/healthcheck", { timeoutMs: 1000 })).status === 200);
   };
-  await start();
+  try {
+    await start();
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   const metrics = async () => {
     const { body } = await request(`http://127.0.0.1:${metricsPort}`, "/metrics", { timeoutMs: 2000 });
     const out: Record<string, number> = {};

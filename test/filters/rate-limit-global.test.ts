@@ -189,6 +189,24 @@ describe("rate-limit global: answers", () => {
     assert.equal(s2.stream.localResponse!.body, "slow down\n");
   });
 
+  test("an empty answer is a valid message (overall UNKNOWN): admitted, as Envoy does", async () => {
+    const h = await host({ global: GLOBAL });
+    const { stream, call } = start(h);
+    call!.respond(new Uint8Array(0));
+    assert.equal(stream.requestPaused, false);
+    assert.equal(stream.localResponse, null);
+    assert.equal(h.metric("ratelimit.global.ok"), 1);
+  });
+
+  test("a large answer (beyond the reused landing buffer) is read as well", async () => {
+    const h = await host({ global: GLOBAL });
+    const { stream, call } = start(h);
+    const headers = Array.from({ length: 100 }, (_, i) => ({ key: `x-svc-${i}`, value: "v".repeat(40) }));
+    call!.respond(encodeResponse({ overall_code: "OVER_LIMIT", statuses: [over()], response_headers_to_add: headers }));
+    assert.equal(stream.localResponse?.status, 429);
+    assert.equal(stream.localResponse?.headers["x-svc-99"], "v".repeat(40));
+  });
+
   test("OVER_LIMIT without statuses still rejects (Envoy's rule), without limit headers", async () => {
     const h = await host({ global: GLOBAL });
     const { stream, call } = start(h);

@@ -4,8 +4,8 @@
 // (x-ratelimit-* of the most restrictive rule, the shadow mark, the service's response headers).
 import {
   Context, BaseContext, GrpcCallHandler, FilterHeadersStatusValues, FilterDataStatusValues, FilterTrailersStatusValues,
-  HeaderPair, HeaderMapTypeValues, LogLevelValues, grpcResponse, stream_context, log, logEnabled, serializeHeaders,
-  getMonotonicTimeNanoseconds, RawName, sendLocalResponseRaw, getStatus,
+  HeaderPair, HeaderMapTypeValues, LogLevelValues, stream_context, log, logEnabled, serializeHeaders,
+  getMonotonicTimeNanoseconds, RawName, RawValue, sendLocalResponseRaw, getStatus, getBufferRawInto, BufferTypeValues,
 } from "../../../index";
 import { RequestView } from "../../common";
 import { secondsCeil } from "../bucket";
@@ -22,6 +22,10 @@ const ENCODER = new RequestEncoder();
 const RESPONSE = new RlsResponse();
 const NO_METADATA = serializeHeaders([]);
 const NO_HEADERS = serializeHeaders([]);
+// Answers land here (a few hundred bytes in practice); a larger one arrives in a heap buffer.
+const ANSWER_CAP: usize = 2048;
+const ANSWER = memory.data(<i32>ANSWER_CAP);
+const ANSWER_RAW = new RawValue();
 
 /** Routes the service's answer to the stream that asked (one handler for all calls: state is per stream). */
 class RlsHandler extends GrpcCallHandler {
@@ -132,11 +136,17 @@ export class LimitedStream extends Context {
     if (s === null) return;
     const g = s.global!;
     const m = g.metrics!;
-    const msg = grpcResponse.message.get(0, size);
+    const raw = ANSWER_RAW;
+    // An empty message is a valid one (every field at its default): no buffer to read.
+    const got = size == 0 || getBufferRawInto(BufferTypeValues.GrpcReceiveBuffer, 0, size, ANSWER, ANSWER_CAP, raw);
     const a = RESPONSE;
-    if (!a.decode(changetype<usize>(msg), <usize>msg.byteLength)) {
+    const decoded = got && a.decode(raw.ptr, size == 0 ? 0 : raw.len);
+    raw.release();
+    if (!decoded) {
       m.error.increment();
-      if (logEnabled(LogLevelValues.warn)) log(LogLevelValues.warn, NAME + ": unreadable answer from the rate-limit service: " + a.problem);
+      if (logEnabled(LogLevelValues.warn)) {
+        log(LogLevelValues.warn, NAME + ": unreadable answer from the rate-limit service: " + (got ? a.problem : "the proxy returned no message"));
+      }
       this.resumeAfter(this.failureMode(s, g));
       return;
     }
