@@ -167,8 +167,10 @@ describe("global rate limit: two Envoys, envoyproxy/ratelimit, Redis", () => {
 
   test("a request body waits for the answer and reaches the upstream whole", async () => {
     web.clear();
-    const body = "x".repeat(200_000);
-    const res = await request(open.url, "/keyed", { method: "POST", body, headers: { "x-client": "uploader" } });
+    // 3 MB (beyond Envoy's 1 MiB default buffer limit), sent while a slowed service keeps the call in flight.
+    const body = "x".repeat(3_000_000);
+    proxy.setDelay(200);
+    const res = await request(open.url, "/keyed", { method: "POST", body, headers: { "x-client": "uploader" } }).finally(() => proxy.setDelay(0));
     assert.equal(res.status, 200);
     const seen = web.last();
     assert.equal(seen?.method, "POST");

@@ -227,9 +227,10 @@ export class LimitedStream extends Context {
     if (decision == FilterHeadersStatusValues.Continue) this.resumeRequest();
   }
 
-  // While the call is in flight the body and trailers wait with the headers.
+  // While the call is in flight the body and trailers wait with the headers, under Envoy's watermark
+  // flow control (as its own ratelimit filter does).
   onRequestBody(size: usize, endOfStream: bool): FilterDataStatusValues {
-    return this.callId != 0 ? FilterDataStatusValues.StopIterationAndBuffer : FilterDataStatusValues.Continue;
+    return this.callId != 0 ? FilterDataStatusValues.StopIterationAndWatermark : FilterDataStatusValues.Continue;
   }
   onRequestTrailers(n: u32): FilterTrailersStatusValues {
     return this.callId != 0 ? FilterTrailersStatusValues.StopIteration : FilterTrailersStatusValues.Continue;
