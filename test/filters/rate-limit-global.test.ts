@@ -78,6 +78,7 @@ describe("rate-limit global: the request the service receives (decoded by the re
           { name: "per-key", descriptor: [{ key: "generic_key", value: "keys" }, { key: "api_key", source: "header", name: "x-api-key" }], hitsAddend: 2 },
           { name: "per-ip-path", descriptor: [{ key: "remote_address", source: "sourceIp" }, { key: "path", source: "path" }, { key: "method", source: "method" }] },
           { name: "posts-only", match: { source: "method", operator: "equals", value: "POST" }, descriptor: [{ value: "posts" }] },
+          { name: "peek", descriptor: [{ value: "peek" }], hitsAddend: 0 },
         ],
       },
     });
@@ -95,6 +96,7 @@ describe("rate-limit global: the request the service receives (decoded by the re
         { entries: [{ key: "generic_key", value: "api" }] },
         { entries: [{ key: "generic_key", value: "keys" }, { key: "api_key", value: "k-ü" }], hits_addend: "2" },
         { entries: [{ key: "remote_address", value: "10.0.0.7" }, { key: "path", value: "/v1/items" }, { key: "method", value: "GET" }] },
+        { entries: [{ key: "generic_key", value: "peek" }], hits_addend: "0" },
       ],
       hits_addend: 3,
     });

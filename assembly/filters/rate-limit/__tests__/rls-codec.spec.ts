@@ -48,6 +48,18 @@ describe("rls codec: writing", () => {
     expect(b.length).toBe(want.length);
     for (let i = 0; i < want.length; i++) expect(b[i]).toBe(want[i]);
     expect(e.descriptors).toBe(1);
+    // hits_addend 0 is sent as a present, empty UInt64Value; -1 sends none
+    e.begin(encodeStringField(1, "d"));
+    e.beginDescriptor();
+    e.entry(encodeStringField(1, "k"), changetype<usize>(v), 1);
+    e.endDescriptor(0);
+    e.beginDescriptor();
+    e.entry(encodeStringField(1, "k"), changetype<usize>(v), 1);
+    e.endDescriptor(-1);
+    const c = written(e.out);
+    expect(c.length).toBe(3 + 2 + 8 + 2 + 2 + 8);
+    expect(c[13]).toBe(0x1a);
+    expect(c[14]).toBe(0);
   });
 });
 

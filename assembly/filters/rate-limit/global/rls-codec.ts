@@ -115,13 +115,15 @@ export class RequestEncoder {
     d.raw(valuePtr, valueLen);
   }
 
-  /** Ends the descriptor; `hitsAddend` > 0 sets its hits_addend (a UInt64Value). */
-  endDescriptor(hitsAddend: u64): void {
+  /** Ends the descriptor; `hitsAddend` ≥ 0 sets its hits_addend (a UInt64Value; 0 = check, count nothing). */
+  endDescriptor(hitsAddend: i64): void {
     const d = this.desc;
-    if (hitsAddend > 0) {
-      d.lenField(3, 1 + varintSize(hitsAddend));
+    if (hitsAddend == 0) {
+      d.lenField(3, 0); // UInt64Value with its default value: present, and 0
+    } else if (hitsAddend > 0) {
+      d.lenField(3, 1 + varintSize(<u64>hitsAddend));
       d.byte(0x08); // UInt64Value.value, varint
-      d.varint(hitsAddend);
+      d.varint(<u64>hitsAddend);
     }
     this.out.lenField(2, d.len); // RateLimitRequest.descriptors
     this.out.raw(d.ptr, d.len);

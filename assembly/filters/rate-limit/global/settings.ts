@@ -47,8 +47,8 @@ export class GlobalRule {
     public readonly parts: StaticArray<DescriptorPart>,
     /** A request missing a request-sourced value sends "unknown" (else the rule is skipped). */
     public readonly countUnknown: bool,
-    /** The descriptor's hits_addend; 0 = not sent. */
-    public readonly hitsAddend: u64,
+    /** The descriptor's hits_addend; -1 = not sent (0 is sent: check without counting). */
+    public readonly hitsAddend: i64,
     public readonly shadow: bool,
   ) {}
 
@@ -165,10 +165,10 @@ function parseRule(list: ConfigArray, i: i32, shadowAll: bool): GlobalRule | nul
   }
 
   const missing = r.oneOf("missingKey", "skip", ["skip", "unknown"]);
-  const hits = r.int("hitsAddend", 0, 0, 1000000000);
+  const hits = r.has("hitsAddend") ? r.int("hitsAddend", 0, 0, 1000000000) : -1;
   const shadow = r.bool("shadow", false);
   if (!r.ok() || !r.rejectUnknown()) return null;
-  return new GlobalRule(name, match, parts, missing == "unknown", <u64>hits, shadow || shadowAll);
+  return new GlobalRule(name, match, parts, missing == "unknown", hits, shadow || shadowAll);
 }
 
 /**
