@@ -269,6 +269,7 @@ describe("rate-limit global: failures follow the failure mode", () => {
     h.tick(250);
     assert.equal(stream.localResponse?.status, 503);
     assert.equal(stream.localResponse?.details, "rate_limit_service_error");
+    assert.equal(stream.localResponse?.body, "", "not the limited response's body: nothing was decided");
     assert.equal(h.metric("ratelimit.global.timeout"), 1);
     assert.equal(h.metric("ratelimit.global.fail_closed"), 1);
   });

@@ -114,8 +114,8 @@ export class LimitedStream extends Context {
     if (g.failOpen) { m.failOpen.increment(); return FilterHeadersStatusValues.Continue; }
     m.failClosed.increment();
     this.rejected = true;
-    sendLocalResponseRaw(g.statusOnError, DETAILS_ERROR, changetype<usize>(s.body), s.body.byteLength,
-      changetype<usize>(NO_HEADERS), NO_HEADERS.byteLength);
+    // Not "rate limited": nothing was decided. An empty body, as Envoy's own filter answers.
+    sendLocalResponseRaw(g.statusOnError, DETAILS_ERROR, 0, 0, changetype<usize>(NO_HEADERS), NO_HEADERS.byteLength);
     return FilterHeadersStatusValues.StopIteration;
   }
 
