@@ -27,7 +27,7 @@ descriptors:
     value: heavy
     rate_limit: {unit: minute, requests_per_unit: 20}
 `;
-const TIMEOUT_MS = 500;
+const TIMEOUT_MS = 1000; // generous: a timeout during the counted bursts would admit (or refuse) outside the service
 
 function filterConfig(failOpen: boolean) {
   return {
@@ -218,18 +218,18 @@ describe("global rate limit: two Envoys, envoyproxy/ratelimit, Redis", () => {
   });
 
   test("a slow service hits the timeout path", async (t) => {
-    proxy.setDelay(TIMEOUT_MS * 3);
+    proxy.setDelay(TIMEOUT_MS * 2);
     try {
       const before = await wasm(open, "global.timeout");
       const t0 = Date.now();
       const a = await request(open.url, "/keyed", { headers: { "x-client": "slow-1" } });
       const ms = Date.now() - t0;
       assert.equal(a.status, 200, "failOpen admits after the timeout");
-      assert.ok(ms >= TIMEOUT_MS - 50 && ms < TIMEOUT_MS * 3, `answered after ${ms} ms (timeout ${TIMEOUT_MS} ms, delay ${TIMEOUT_MS * 3} ms)`);
+      assert.ok(ms >= TIMEOUT_MS - 50 && ms < TIMEOUT_MS * 2, `answered after ${ms} ms (timeout ${TIMEOUT_MS} ms, delay ${TIMEOUT_MS * 2} ms)`);
       assert.equal(await wasm(open, "global.timeout"), before + 1, JSON.stringify(await open.stats("wasmcustom.ratelimit.global")));
       const b = await request(closed.url, "/keyed", { headers: { "x-client": "slow-2" } });
       assert.equal(b.status, 500);
-      t.diagnostic(`slow service (delay ${TIMEOUT_MS * 3} ms, timeout ${TIMEOUT_MS} ms): fail-open admitted after ${ms} ms`);
+      t.diagnostic(`slow service (delay ${TIMEOUT_MS * 2} ms, timeout ${TIMEOUT_MS} ms): fail-open admitted after ${ms} ms`);
     } finally {
       proxy.setDelay(0);
     }
