@@ -125,6 +125,9 @@ describe("global rate limit: two Envoys, envoyproxy/ratelimit, Redis", () => {
     // Each Envoy's filter counted its own calls: together, one per request.
     const calls = (await wasm(open, "global.ok")) + (await wasm(open, "global.over_limit")) + (await wasm(closed, "global.ok")) + (await wasm(closed, "global.over_limit"));
     assert.equal(calls, total);
+    // The call latency histogram, as Envoy's admin shows it (quantiles once a flush has happened).
+    const hist = await request(open.adminUrl, "/stats?filter=global.latency_ms");
+    assert.match(hist.body, /wasmcustom\.ratelimit\.global\.latency_ms: /);
     assert.equal(web.requests.filter((r) => r.path === "/api/items").length, N, "only admitted requests reached the upstream");
     for (const { res } of admitted) assert.equal(res.headers["ratelimit-limit"], String(N), "the service's headers on admitted responses too");
     t.diagnostic(`admitted ${admitted.length} of ${total} (limit ${N}: ${admitted.filter((r) => r.envoy === 0).length} via Envoy A, ${admitted.filter((r) => r.envoy === 1).length} via Envoy B); service total_hits ${total}, Redis ${JSON.stringify(keys)}`);
