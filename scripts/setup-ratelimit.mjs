@@ -2,7 +2,8 @@
 // Installs what the global rate-limit tests and benchmark run against, idempotently:
 //   - Redis: Debian's redis-server (with redis-cli);
 //   - envoyproxy/ratelimit, the reference rate-limit service, built from its Go source through the Go
-//     module proxy into .tools/bin/service_cmd (a first build downloads its modules: about a minute);
+//     module proxy into .tools/bin/service_cmd (cold, with empty Go module and build caches: 288 s on 2
+//     busy cores; 65 s with other Go builds cached), reused afterwards;
 //   - rls-proto (test/ratelimit/rls-proto): the rate-limit protocol's messages encoded and decoded by
 //     the reference Go protobuf implementation, to check the filter's own codec against.
 // `npm test` runs it in its setup phase; run it yourself before `npm run bench:global-rl`.
