@@ -1,7 +1,7 @@
 // Real Envoy for tests and the demo: find the binary, render bootstraps, run Envoy and upstreams.
 export { envoyPath, envoyInstall, projectRoot, type EnvoyInstall } from "./binary.js";
 export {
-  bootstrap, wasmFilter, modulePath, defaultRootId,
+  bootstrap, wasmFilter, modulePath, defaultRootId, nativeRateLimitFilter,
   type BootstrapOptions, type WasmFilter, type RouteSpec, type ClusterTarget, type FailurePolicy,
 } from "./bootstrap.js";
 export { toYaml } from "./yaml.js";
