@@ -27,6 +27,30 @@ export interface WasmFilter {
   reloadBackoffMs?: number;
 }
 
+/**
+ * Any other HTTP filter, by its extension name and typed_config: Envoy's native filters
+ * (`envoy.filters.http.local_ratelimit`), Lua (`envoy.filters.http.lua`), dynamic modules …
+ */
+export interface NativeFilter {
+  name: string;
+  /** The filter's typed_config, with its "@type". */
+  typedConfig: Record<string, YamlValue>;
+}
+
+/** One entry of the listener's HTTP filter chain (before the router). */
+export type HttpFilter = WasmFilter | NativeFilter;
+
+export const isWasmFilter = (f: HttpFilter): f is WasmFilter => "module" in f;
+
+/** An envoy.filters.http.lua entry running `code` (envoy_on_request / envoy_on_response). */
+export const luaFilter = (code: string): NativeFilter => ({
+  name: "envoy.filters.http.lua",
+  typedConfig: {
+    "@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua",
+    default_source_code: { inline_string: code },
+  },
+});
+
 /** An upstream cluster: a single endpoint. */
 export interface ClusterTarget { port: number; host?: string }
 
@@ -44,7 +68,7 @@ export interface RouteSpec {
 }
 
 export interface BootstrapOptions {
-  filters: WasmFilter[];
+  filters: HttpFilter[];
   clusters: Record<string, ClusterTarget>;
   routes?: RouteSpec[];
   listenerPort?: number;
@@ -157,7 +181,7 @@ export function bootstrap(o: BootstrapOptions): YamlValue {
                 virtual_hosts: [{ name: "all", domains: ["*"], routes: routes.map((r) => route(r, names[0])) }],
               },
               http_filters: [
-                ...o.filters.map((f) => wasmFilter(f, o.relativeModulePaths)),
+                ...o.filters.map((f) => (isWasmFilter(f) ? wasmFilter(f, o.relativeModulePaths) : { name: f.name, typed_config: f.typedConfig })),
                 { name: "envoy.filters.http.router", typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router" } },
               ],
             },
