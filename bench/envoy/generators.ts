@@ -38,6 +38,7 @@ export interface ClosedLoopOptions { url: string; headers: Record<string, string
 
 /** wrk, one thread: `connections` keep-alive connections for `seconds`. */
 export async function closedLoop(o: ClosedLoopOptions): Promise<ClosedLoopResult> {
+  if (!Number.isInteger(o.seconds) || o.seconds < 1) throw new Error(`wrk runs for whole seconds (got ${o.seconds})`);
   const args = ["-t1", `-c${o.connections}`, `-d${o.seconds}s`, "--timeout", "5s"];
   for (const [k, v] of Object.entries(o.headers)) args.push("-H", `${k}: ${v}`);
   args.push(o.url);

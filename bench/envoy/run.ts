@@ -18,7 +18,7 @@ export const MODES: Mode[] = ["direct", "upstream"];
 
 export interface BenchSettings {
   rounds: number;
-  /** Closed-loop run per mode, s. */
+  /** Closed-loop run per mode, whole s (wrk's unit). */
   closedSeconds: number;
   /** Open-loop run per rate and mode, s. */
   openSeconds: number;
@@ -26,13 +26,13 @@ export interface BenchSettings {
   rates: number[];
   /** wrk connections. */
   connections: number;
-  /** Closed-loop warm-up per mode before measuring (V8 tiers up, caches fill), s. */
+  /** Closed-loop warm-up per mode before measuring (V8 tiers up, caches fill), s. wrk takes whole seconds. */
   warmupSeconds: number;
   modes: Mode[];
 }
 
-export const FULL: BenchSettings = { rounds: 5, closedSeconds: 3, openSeconds: 2, rates: [1000, 4000], connections: 32, warmupSeconds: 0.5, modes: MODES };
-export const QUICK: BenchSettings = { rounds: 2, closedSeconds: 1, openSeconds: 1, rates: [1000], connections: 32, warmupSeconds: 0.3, modes: MODES };
+export const FULL: BenchSettings = { rounds: 5, closedSeconds: 3, openSeconds: 2, rates: [1000, 4000], connections: 32, warmupSeconds: 1, modes: MODES };
+export const QUICK: BenchSettings = { rounds: 2, closedSeconds: 1, openSeconds: 1, rates: [1000], connections: 32, warmupSeconds: 1, modes: MODES };
 
 export interface ClosedSample extends ClosedLoopResult { cpuUsPerRequest: number }
 export interface OpenSample extends OpenLoopResult { cpuUsPerRequest: number }
@@ -113,7 +113,7 @@ export async function measureVariant(v: Variant, round: number, s: BenchSettings
     sample.wasmVms = (await envoy.stats("wasm.wasm_vm_count"))["wasm.wasm_vm_count"] ?? 0;
     sample.linearMemoryBytes = linearMemories(envoy.pid).reduce((a, m) => a + m.sizeBytes, 0);
   } catch (e) {
-    sample.error = (e as Error).message.split("\n").slice(0, 3).join(" | ");
+    sample.error = (e as Error).message.split("\n").map((l) => l.trim()).filter(Boolean).slice(0, 3).join(" / ");
     log(`  ${v.id}: failed: ${sample.error}`);
   } finally {
     await envoy?.stop();
