@@ -22,6 +22,8 @@ export interface BenchRun {
   /** Where the report files go, and their base name. */
   outDir: string;
   baseName: string;
+  /** A partial run (fewer rounds or variants): files get ".partial" before the extension (gitignored). */
+  partial?: boolean;
   /** Skip the open loop (no vegeta needed). */
   noOpenLoop?: boolean;
   log?: (m: string) => void;
@@ -96,10 +98,8 @@ export async function benchEnvoy(run: BenchRun): Promise<BenchReport> {
   ].join("\n");
 
   mkdirSync(run.outDir, { recursive: true });
-  const files = {
-    json: join(run.outDir, `${run.baseName}.json`), markdown: join(run.outDir, `${run.baseName}.md`),
-    cpuChart: join(run.outDir, `${run.baseName}-cpu.svg`), latencyChart: join(run.outDir, `${run.baseName}-latency.svg`),
-  };
+  const file = (suffix: string, ext: string) => join(run.outDir, `${run.baseName}${suffix}${run.partial ? ".partial" : ""}.${ext}`);
+  const files = { json: file("", "json"), markdown: file("", "md"), cpuChart: file("-cpu", "svg"), latencyChart: file("-latency", "svg") };
   const report: BenchReport = { benchmark: "bench:envoy", date: new Date().toISOString(), machine: m, method: METHOD, settings: s, skipped, variants: summary, samples, files, markdown };
   writeFileSync(files.json, JSON.stringify({ ...report, markdown: undefined }, null, 2) + "\n");
   writeFileSync(files.markdown, `# bench:envoy\n\n${markdown}\n\nMethod: ${METHOD}\n`);

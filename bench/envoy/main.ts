@@ -5,7 +5,8 @@
 //   npm run bench:envoy -- --quick           2 short rounds, 1,000 req/s (~2 min)
 //   npm run bench:envoy -- --rounds 3 --only wasm-chain,lua-native-chain
 // A full run of every variant writes bench/results/bench-envoy.{json,md} and bench-envoy-{cpu,latency}.svg;
-// any other run writes bench-envoy.partial.* beside them, leaving the committed results alone.
+// any other run writes the same names with ".partial" before the extension (gitignored), leaving the
+// committed results alone.
 import { join } from "node:path";
 import { projectRoot } from "../../src/envoy/index.js";
 import { benchEnvoy } from "./bench.js";
@@ -39,7 +40,7 @@ async function main() {
     } else if (a === "--no-open-loop") { noOpenLoop = true; partial = true; }
     else usage(`unknown argument ${a}`);
   }
-  const report = await benchEnvoy({ settings, only, noOpenLoop, outDir: join(projectRoot, "bench", "results"), baseName: partial ? "bench-envoy.partial" : "bench-envoy" });
+  const report = await benchEnvoy({ settings, only, noOpenLoop, outDir: join(projectRoot, "bench", "results"), baseName: "bench-envoy", partial });
   console.log(`\n${report.markdown}\n`);
   for (const s of report.skipped) console.log(`not run: ${s.variant}: ${s.reason.split("\n")[0]}`);
   console.log(`\nwrote ${Object.values(report.files).map((f) => f.replace(projectRoot, "")).join(", ")}`);
