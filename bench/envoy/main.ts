@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench:envoy`: every variant (no filter, each Wasm filter, the chain, native and Lua
 // equivalents, the Wasm floor, peers) in one run on this machine; see README.md.
-//   npm run bench:envoy                      full run (~14 min): 4 rounds, direct + upstream, 1,000 and 4,000 req/s
-//   npm run bench:envoy -- --quick           2 short rounds, 1,000 req/s (~2 min)
+//   npm run bench:envoy                      full run (~14 min): 4 rounds, direct + upstream, 500 and 2,000 req/s
+//   npm run bench:envoy -- --quick           2 short rounds, 500 req/s (~2 min)
 //   npm run bench:envoy -- --rounds 3 --only wasm-chain,lua-native-chain
 // A full run of every variant writes bench/results/bench-envoy.{json,md} and bench-envoy-{cpu,latency}.svg;
 // any other run writes the same names with ".partial" before the extension (gitignored), leaving the

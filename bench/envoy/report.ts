@@ -41,7 +41,8 @@ export function latencyTable(rows: VariantSummary[], modes: Mode[]): string {
     const cells = [r.label];
     for (const m of modes) for (const rate of rates) {
       const l = r.modes[m]?.latency.find((x) => x.rate === rate);
-      cells.push(l ? [l.p50, l.p90, l.p99, l.p999].map((s) => int(s.median)).join(" / ") : "–");
+      const failed = l && l.worstSuccess < 1 ? ` (${((1 - l.worstSuccess) * 100).toFixed(1)} % failed in one round)` : "";
+      cells.push(l ? [l.p50, l.p90, l.p99, l.p999].map((s) => int(s.median)).join(" / ") + failed : "–");
     }
     lines.push(`| ${cells.join(" | ")} |`);
   }

@@ -17,7 +17,11 @@ export function spread(values: number[]): Spread {
   return { median: at(0.5), min: xs[0] ?? NaN, max: xs[xs.length - 1] ?? NaN, q1: at(0.25), q3: at(0.75), n: xs.length };
 }
 
-export interface LatencySummary { rate: number; p50: Spread; p90: Spread; p99: Spread; p999: Spread; cpuUsPerRequest: Spread }
+export interface LatencySummary {
+  rate: number; p50: Spread; p90: Spread; p99: Spread; p999: Spread; cpuUsPerRequest: Spread;
+  /** Share of 2xx answers, worst round (below 1: some requests failed or timed out). */
+  worstSuccess: number;
+}
 
 export interface ModeSummary {
   cpuUsPerRequest: Spread;
@@ -76,6 +80,7 @@ export function summarise(variants: Variant[], samples: Sample[], modes: Mode[],
             p50: spread(at.map((o) => o.p50)), p90: spread(at.map((o) => o.p90)),
             p99: spread(at.map((o) => o.p99)), p999: spread(at.map((o) => o.p999)),
             cpuUsPerRequest: spread(at.map((o) => o.cpuUsPerRequest)),
+            worstSuccess: Math.min(...at.map((o) => o.success)),
           };
         }),
       };
