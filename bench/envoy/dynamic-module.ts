@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { ensureApt } from "../../scripts/lib/setup-tools.mjs";
 import { projectRoot } from "../../src/envoy/index.js";
-import { stamped, treeHash, type PeerBuild } from "./peers.js";
+import { stamped, treeHash, type PeerBuild } from "./build-cache.js";
 
 const ABOUT = "add-header as an Envoy dynamic module (C against Envoy 1.40's dynamic-modules ABI), bench/peers/dynamic-module";
 

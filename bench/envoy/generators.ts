@@ -23,8 +23,8 @@ function run(cmd: string, args: string[], input?: string, timeoutMs = 120_000): 
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
     let out = "", err = "";
-    child.stdout.on("data", (c) => { out += c; });
-    child.stderr.on("data", (c) => { err += c; });
+    child.stdout!.on("data", (c) => { out += c; });
+    child.stderr!.on("data", (c) => { err += c; });
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     child.on("error", (e) => { clearTimeout(timer); reject(new Error(`${cmd}: ${e.message}`)); });
     child.on("close", (code) => { clearTimeout(timer); resolve({ code: code ?? -1, out, err }); });

@@ -2,16 +2,16 @@
 // sources are unchanged. A peer that cannot be built on this machine is reported with the reason
 // (the benchmark skips its variant and says why) instead of failing the run.
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { ensureApt, toolsDir } from "../../scripts/lib/setup-tools.mjs";
 import { projectRoot, type HttpFilter } from "../../src/envoy/index.js";
+import { stamped, treeHash, type PeerBuild } from "./build-cache.js";
 import { buildDynamicModule } from "./dynamic-module.js";
 
-export type PeerName = "rust-add-header" | "dynamic-module";
+export type { PeerBuild };
 
-export interface PeerBuild { ok: boolean; path?: string; reason?: string; about: string }
+export type PeerName = "rust-add-header" | "dynamic-module";
 
 const peersDir = join(toolsDir as string, "peers");
 const results = new Map<PeerName, PeerBuild>();
@@ -21,30 +21,6 @@ function sh(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.Proc
   return { code: r.error ? -1 : (r.status ?? -1), out: `${r.stdout ?? ""}${r.stderr ?? ""}`, error: r.error };
 }
 const lastLines = (text: string, n: number) => text.trim().split("\n").filter((l) => !l.includes("check-cfg")).slice(-n).join("\n");
-
-/** A hash of a source tree (names and contents), so a build is redone only when its sources change. */
-export function treeHash(dir: string): string {
-  const h = createHash("sha256");
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      if (name === "target") continue;
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else h.update(name).update(readFileSync(p));
-    }
-  };
-  walk(dir);
-  return h.digest("hex").slice(0, 16);
-}
-
-/** Runs build() unless out exists with the same stamp; returns out. */
-export function stamped(out: string, want: string, build: () => void): string {
-  const stamp = `${out}.stamp`;
-  if (existsSync(out) && existsSync(stamp) && readFileSync(stamp, "utf8") === want) return out;
-  build();
-  writeFileSync(stamp, want);
-  return out;
-}
 
 const RUST_ABOUT = "add-header on the Rust proxy-wasm SDK (crates.io proxy-wasm 0.2.2), bench/peers/rust";
 
