@@ -200,7 +200,7 @@ function traceHeaders(kind, seed) {
 }
 
 function userHeaders(kind, n) {
-  const base = (n * 7919) % 1_000_000; // spread over many users
+  const base = (n * 7919) % 1000000; // spread over many users
   switch (kind) {
     case "anonymous": return {};
     case "gray-user": return { "user-id": String(Math.floor(base / 100) * 100 + 20) };
@@ -219,7 +219,7 @@ function clientHeaders(kind, n, run) {
     case "none": return {};
     case "hot-key": return { "x-api-key": `hot-${run}` };
     case "cold-keys": return { "x-api-key": `cold-${run}-${n % 5000}` };
-    case "trial-over-limit": return { "x-api-key": `trial-${run}-${n % 2}`, "x-api-plan": "trial" };
+    case "trial-over-limit": return { "x-api-key": `trial-${run}-${mix32(n) & 1}`, "x-api-plan": "trial" };
   }
   throw new Error(`unknown client part "${kind}" (expected one of: ${Object.keys(CLIENT_PARTS).join(", ")})`);
 }
@@ -232,6 +232,7 @@ export function partsOf(cls) {
 /**
  * Request number `n` of a class: method, path (/<scenario>/<class>?n=<n>, so a result names its
  * class) and headers. `run` makes keys unique per run (buckets of earlier runs do not count).
+ * @returns {{ method: string, path: string, headers: Record<string, string> }}
  */
 export function requestFor(scenarioName, cls, n, run) {
   const p = partsOf(cls);
@@ -302,6 +303,7 @@ function incomingTraceId(req) {
  * Checks one response against what its class expects. `req` is what was sent ({headers}); `res` is
  * {status, headers} with lower-cased header names (one string per name). Returns [name, ok] pairs;
  * the names are stable (k6 check names, summary rows).
+ * @returns {Array<[string, boolean]>}
  */
 export function checkResponse(scenario, cls, req, res) {
   const p = partsOf(cls);
@@ -343,11 +345,15 @@ export function checkResponse(scenario, cls, req, res) {
   return out;
 }
 
-/** The per-key buckets a request fills, for the rate-limit budget check: [rule, key] pairs. */
+/**
+ * The per-key buckets a request fills, for the rate-limit budget check: [rule, key] pairs.
+ * @returns {Array<[string, string]>}
+ */
 export function bucketsOf(scenario, cls, req) {
   if (!scenario.filters.includes("rate-limit")) return [];
   const key = req.headers["x-api-key"];
   if (key === undefined) return [];
+  /** @type {Array<[string, string]>} */
   const out = [];
   for (const rule of FILTERS["rate-limit"].config.rules) {
     if (rule.match && req.headers[rule.match.name] !== rule.match.value) continue;
@@ -360,7 +366,7 @@ const durationMs = (d) => {
   if (typeof d === "number") return d;
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(d);
   if (!m) throw new Error(`bad duration "${d}"`);
-  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2]];
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60000, h: 3600000 }[m[2]];
 };
 
 /**

@@ -5,7 +5,7 @@
 // `x-seen-<name>` (load/scenarios.js ECHOED_HEADERS). All configs come from src/envoy/bootstrap.ts.
 import { bootstrap, startEnvoy, toYaml, type Envoy, type RouteSpec, type WasmFilter } from "../src/envoy/index.js";
 import type { YamlValue } from "../src/envoy/yaml.js";
-import { ECHOED_HEADERS, FILTERS, LANES, PORTS, ROUTES, scenarioNamed } from "./scenarios.js";
+import { ECHOED_HEADERS, FILTERS, LANES, PORTS, ROUTES, SCENARIOS, scenarioNamed } from "./scenarios.js";
 
 export type Lane = "stable" | "gray";
 
@@ -49,18 +49,26 @@ export function frontBootstrap(o: FrontOptions): YamlValue {
   });
 }
 
-/** The static configs docker-compose mounts (file name → YAML text), for the given ports. */
-export function composeConfigs(ports: typeof PORTS = PORTS, scenario = "chain"): Record<string, string> {
+/**
+ * The static configs docker-compose mounts (file name → YAML text) for the given ports: a front
+ * Envoy per scenario (front-<scenario>.yaml; LOAD_SCENARIO picks one) and the two upstreams.
+ */
+export function composeConfigs(ports: typeof PORTS = PORTS): Record<string, string> {
   const head = (what: string) =>
-    `# ${what} of the load-test stack (docker-compose.yaml). Generated from load/topology.ts by\n` +
+    `# ${what}: part of the load-test stack (docker-compose.yaml). Generated from load/topology.ts by\n` +
     "# `npm run loadtest -- --write-configs`: edit the plan there, not this file.\n";
-  return {
-    "front.yaml": head(`The front Envoy (scenario "${scenario}": ${scenarioNamed(scenario).filters.join(" → ")})`) +
-      toYaml(frontBootstrap({ scenario, upstreamPorts: { stable: ports.stable, gray: ports.gray }, listenerPort: ports.envoy, adminPort: ports.admin, moduleDir: "/etc/envoy/wasm" })),
-    "upstream-stable.yaml": head("The stable upstream") + toYaml(upstreamBootstrap("stable", ports.stable)),
-    "upstream-gray.yaml": head("The gray upstream") + toYaml(upstreamBootstrap("gray", ports.gray)),
-  };
+  const out: Record<string, string> = {};
+  for (const name of Object.keys(SCENARIOS)) {
+    out[`front-${name}.yaml`] = head(`The front Envoy of scenario "${name}" (${scenarioNamed(name).filters.join(" → ")})`) +
+      toYaml(frontBootstrap({ scenario: name, upstreamPorts: { stable: ports.stable, gray: ports.gray }, listenerPort: ports.envoy, adminPort: ports.admin, moduleDir: COMPOSE_MODULE_DIR }));
+  }
+  out["upstream-stable.yaml"] = head("The stable upstream") + toYaml(upstreamBootstrap("stable", ports.stable));
+  out["upstream-gray.yaml"] = head("The gray upstream") + toYaml(upstreamBootstrap("gray", ports.gray));
+  return out;
 }
+
+/** Where docker-compose.yaml mounts build/ in the Envoy container. */
+export const COMPOSE_MODULE_DIR = "/etc/envoy/wasm";
 
 export interface Topology {
   front: Envoy;
