@@ -1,15 +1,15 @@
 // bench:envoy end to end: tools and peers ready → interleaved rounds → summary → report files.
 // Used by main.ts (the command) and by the test (a tiny run into a temporary folder).
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, totalmem } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 // Plain .mjs modules of the project's scripts.
 import { ensureApt } from "../../scripts/lib/setup-tools.mjs";
 import { ensureVegeta } from "../../scripts/setup-load.mjs";
 import { build } from "../../scripts/build.mjs";
-import { envoyInstall, modulePath, isWasmFilter } from "../../src/envoy/index.js";
+import { envoyInstall, modulePath, isWasmFilter, projectRoot } from "../../src/envoy/index.js";
 import { ensurePeer } from "./peers.js";
-import { cpuChart, cpuTable, latencyChart, latencyTable } from "./report.js";
+import { compactTable, cpuChart, cpuTable, latencyChart, latencyTable } from "./report.js";
 import { coreLayout, cpuModel } from "./proc.js";
 import { runRounds, type BenchSettings, type Sample } from "./run.js";
 import { summarise, type VariantSummary } from "./summary.js";
@@ -57,6 +57,37 @@ function machine(): Record<string, string | number> {
   };
 }
 
+/** Renders the tables and charts of a report and writes its four files (paths in the JSON relative to the project). */
+export function writeReport(report: BenchReport): void {
+  const { machine: m, settings: s, variants: summary, files } = report;
+  const subtitle = `${m.cpu}, ${m.cores} cores (shared); Envoy 1.40 --concurrency 1 on its own core; ${s.rounds} interleaved rounds; ${report.date.slice(0, 10)}`;
+  report.markdown = [
+    `Envoy CPU per request (closed loop, ${s.connections} connections, ${s.closedSeconds} s per run; median over ${s.rounds} rounds, min–max; added = over no filter in the same round):`, "",
+    compactTable(summary, s.modes), "",
+    "Every figure, both modes (× no filter = ratio to the no-filter Envoy of the same round, median over rounds):", "",
+    cpuTable(summary, s.modes), "",
+    `Latency, open loop (median over rounds of each run's percentile; ${s.openSeconds} s per rate):`, "",
+    latencyTable(summary, s.modes), "",
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel}; ${m.envoy}; ${m.pinning}. Load average ${m.loadavgAtStart} at start, ${m.loadavgAtEnd} at the end — ${m.note}.`,
+  ].join("\n");
+  const rel = (f: string) => relative(projectRoot, f);
+  writeFileSync(files.json, JSON.stringify({ ...report, files: Object.fromEntries(Object.entries(files).map(([k, v]) => [k, rel(v)])), markdown: undefined }, null, 2) + "\n");
+  writeFileSync(files.markdown, `# bench:envoy\n\n${report.markdown}\n\nMethod: ${report.method}\n`);
+  writeFileSync(files.cpuChart, cpuChart(summary, s.modes, subtitle) + "\n");
+  writeFileSync(files.latencyChart, latencyChart(summary, s.modes, subtitle) + "\n");
+}
+
+/** Re-renders the Markdown and charts of a saved report (after a change to the report code). */
+export function rerender(jsonPath: string): BenchReport {
+  const report = JSON.parse(readFileSync(jsonPath, "utf8")) as BenchReport;
+  const dir = dirname(jsonPath), base = basename(jsonPath, ".json");
+  const partial = base.endsWith(".partial") ? ".partial" : "";
+  const stem = partial ? base.slice(0, -partial.length) : base;
+  report.files = { json: jsonPath, markdown: join(dir, `${base}.md`), cpuChart: join(dir, `${stem}-cpu${partial}.svg`), latencyChart: join(dir, `${stem}-latency${partial}.svg`) };
+  writeReport(report);
+  return report;
+}
+
 export async function benchEnvoy(run: BenchRun): Promise<BenchReport> {
   const log = run.log ?? ((m: string) => console.log(m));
   const s = run.settings;
@@ -88,22 +119,10 @@ export async function benchEnvoy(run: BenchRun): Promise<BenchReport> {
     summary.push({ id: v.id, label: v.label, kind: v.kind, equivalentOf: v.equivalentOf, rounds: 0, errors: [k.reason.split("\n")[0]], rssBytes: { median: NaN, min: NaN, max: NaN, q1: NaN, q3: NaN, n: 0 }, wasmVms: 0, linearMemoryBytes: 0, modes: {} });
   }
   m.loadavgAtEnd = loadavg().map((l) => l.toFixed(2)).join(" ");
-  const subtitle = `${m.cpu}, ${m.cores} cores (shared); Envoy 1.40 --concurrency 1 on its own core; ${s.rounds} interleaved rounds; ${new Date().toISOString().slice(0, 10)}`;
-  const markdown = [
-    `Envoy CPU per request and max throughput (closed loop, ${s.connections} connections, ${s.closedSeconds} s per run):`, "",
-    cpuTable(summary, s.modes), "",
-    `Latency, open loop (median over rounds of each run's percentile; ${s.openSeconds} s per rate):`, "",
-    latencyTable(summary, s.modes), "",
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel}; ${m.envoy}; ${m.pinning}. Load average ${m.loadavgAtStart} at start, ${m.loadavgAtEnd} at the end — ${m.note}.`,
-  ].join("\n");
-
   mkdirSync(run.outDir, { recursive: true });
   const file = (suffix: string, ext: string) => join(run.outDir, `${run.baseName}${suffix}${run.partial ? ".partial" : ""}.${ext}`);
   const files = { json: file("", "json"), markdown: file("", "md"), cpuChart: file("-cpu", "svg"), latencyChart: file("-latency", "svg") };
-  const report: BenchReport = { benchmark: "bench:envoy", date: new Date().toISOString(), machine: m, method: METHOD, settings: s, skipped, variants: summary, samples, files, markdown };
-  writeFileSync(files.json, JSON.stringify({ ...report, markdown: undefined }, null, 2) + "\n");
-  writeFileSync(files.markdown, `# bench:envoy\n\n${markdown}\n\nMethod: ${METHOD}\n`);
-  writeFileSync(files.cpuChart, cpuChart(summary, s.modes, subtitle) + "\n");
-  writeFileSync(files.latencyChart, latencyChart(summary, s.modes, subtitle) + "\n");
+  const report: BenchReport = { benchmark: "bench:envoy", date: new Date().toISOString(), machine: m, method: METHOD, settings: s, skipped, variants: summary, samples, files, markdown: "" };
+  writeReport(report);
   return report;
 }

@@ -4,22 +4,29 @@
 //   npm run bench:envoy                      full run (~14 min): 4 rounds, direct + upstream, 500 and 2,000 req/s
 //   npm run bench:envoy -- --quick           2 short rounds, 500 req/s (~2 min)
 //   npm run bench:envoy -- --rounds 3 --only wasm-chain,lua-native-chain
+//   npm run bench:envoy -- --render bench/results/bench-envoy.json   re-render its tables and charts
 // A full run of every variant writes bench/results/bench-envoy.{json,md} and bench-envoy-{cpu,latency}.svg;
 // any other run writes the same names with ".partial" before the extension (gitignored), leaving the
 // committed results alone.
 import { join } from "node:path";
 import { projectRoot } from "../../src/envoy/index.js";
-import { benchEnvoy } from "./bench.js";
+import { benchEnvoy, rerender } from "./bench.js";
 import { FULL, QUICK, type BenchSettings } from "./run.js";
 import { VARIANTS } from "./variants.js";
 
 function usage(msg: string): never {
-  console.error(`bench:envoy: ${msg}\nusage: npm run bench:envoy -- [--quick] [--rounds N] [--only id,id] [--no-open-loop]\nvariant ids: ${VARIANTS.map((v) => v.id).join(", ")}`);
+  console.error(`bench:envoy: ${msg}\nusage: npm run bench:envoy -- [--quick] [--rounds N] [--only id,id] [--no-open-loop] | --render <report.json>\nvariant ids: ${VARIANTS.map((v) => v.id).join(", ")}`);
   process.exit(2);
 }
 
 async function main() {
   const args = process.argv.slice(2);
+  if (args[0] === "--render") {
+    if (!args[1]) usage("--render needs the report's JSON file");
+    const r = rerender(args[1]);
+    console.log(`${r.markdown}\n\nwrote ${Object.values(r.files).join(", ")}`);
+    return;
+  }
   let settings: BenchSettings = { ...FULL };
   let only: string[] | undefined;
   let noOpenLoop = false;

@@ -32,6 +32,25 @@ export function cpuTable(rows: VariantSummary[], modes: Mode[]): string {
   return lines.join("\n");
 }
 
+/** The headline table (README): CPU per request with spread and added µs per mode, throughput, p99, memory. */
+export function compactTable(rows: VariantSummary[], modes: Mode[]): string {
+  const top = Math.max(0, ...rows.flatMap((r) => modes.flatMap((m) => r.modes[m]?.latency.map((l) => l.rate) ?? [])));
+  const head = ["variant", ...modes.map((m) => `Envoy CPU µs/req, ${m}: median (min–max)`), ...modes.map((m) => `added µs, ${m}`),
+    `max req/s, ${modes[0]} (× no filter)`, ...(top ? [`p99 µs @ ${top.toLocaleString("en")}/s, ${modes[0]}`] : []), "RSS MiB", "Wasm VMs"];
+  const lines = [`| ${head.join(" | ")} |`, `|---|${head.slice(1).map(() => "---:").join("|")}|`];
+  for (const r of rows) {
+    if (!r.rounds) { lines.push(`| ${r.label} | not run: ${esc(r.errors[0] ?? "no rounds").slice(0, 100)} |${" |".repeat(head.length - 2)}`); continue; }
+    const cells = [r.label, ...modes.map((m) => (r.modes[m] ? range(r.modes[m]!.cpuUsPerRequest) : "–")),
+      ...modes.map((m) => (r.modes[m] && r.id !== "none" ? signed(r.modes[m]!.addedUs.median) : "—"))];
+    const first = r.modes[modes[0]];
+    cells.push(first ? `${int(first.rps.median)} (${f2(first.rpsRatio.median)}×)` : "–");
+    if (top) cells.push(int(first?.latency.find((l) => l.rate === top)?.p99.median ?? NaN));
+    cells.push(mib(r.rssBytes.median), String(r.wasmVms));
+    lines.push(`| ${cells.join(" | ")} |`);
+  }
+  return lines.join("\n");
+}
+
 export function latencyTable(rows: VariantSummary[], modes: Mode[]): string {
   const rates = [...new Set(rows.flatMap((r) => modes.flatMap((m) => r.modes[m]?.latency.map((l) => l.rate) ?? [])))].sort((a, b) => a - b);
   if (!rates.length) return "(no open-loop runs)";
