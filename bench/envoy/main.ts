@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench:envoy`: every variant (no filter, each Wasm filter, the chain, native and Lua
 // equivalents, the Wasm floor, peers) in one run on this machine; see README.md.
-//   npm run bench:envoy                      full run (~14 min): 4 rounds, direct + upstream, 500 and 2,000 req/s
+//   npm run bench:envoy                      full run (~14 min): 4 rounds, direct + upstream, 500 and 1,000 req/s
 //   npm run bench:envoy -- --quick           2 short rounds, 500 req/s (~2 min)
 //   npm run bench:envoy -- --rounds 3 --only wasm-chain,lua-native-chain
 //   npm run bench:envoy -- --render bench/results/bench-envoy.json   re-render its tables and charts

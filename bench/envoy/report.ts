@@ -102,34 +102,44 @@ export function cpuChart(rows: VariantSummary[], modes: Mode[], subtitle: string
   return out.join("\n");
 }
 
-/** Latency percentiles (p50, p90, p99, p99.9; median over rounds) at the highest open-loop rate, per mode. */
+/**
+ * Latency percentiles (p50, p90, p99, p99.9; median over rounds), one panel per mode and open-loop
+ * rate, on a log scale (latencies on a busy machine span 0.1 ms to seconds).
+ */
 export function latencyChart(rows: VariantSummary[], modes: Mode[], subtitle: string): string {
   const ok = rows.filter((r) => r.rounds && modes.some((m) => r.modes[m]?.latency.length));
-  const rate = Math.max(0, ...ok.flatMap((r) => modes.flatMap((m) => r.modes[m]?.latency.map((l) => l.rate) ?? [])));
+  const rates = [...new Set(ok.flatMap((r) => modes.flatMap((m) => r.modes[m]?.latency.map((l) => l.rate) ?? [])))].sort((a, b) => a - b);
+  const panels = modes.flatMap((m) => rates.map((rate) => ({ m, rate })));
   const pct = ["p50", "p90", "p99", "p999"] as const;
   const shades = ["#c6dbef", "#6baed6", "#2171b5", "#08306b"];
   const left = 24 + 6.4 * Math.max(20, ...ok.map((r) => r.label.length));
-  const panelW = 330, barH = 5, gap = 10, top = 70;
-  const W = Math.ceil(left + modes.length * (panelW + 40));
-  const at = (r: VariantSummary, m: Mode) => r.modes[m]?.latency.find((l) => l.rate === rate);
-  const max = 1.1 * Math.max(1, ...ok.flatMap((r) => modes.map((m) => at(r, m)?.p999.median ?? 0)));
-  const H = top + ok.length * (barH * pct.length + gap) + 30;
+  const panelW = 250, gapW = 44, barH = 5, gap = 10, top = 78;
+  const W = Math.ceil(left + panels.length * (panelW + gapW) + 10);
+  const at = (r: VariantSummary, m: Mode, rate: number) => r.modes[m]?.latency.find((l) => l.rate === rate);
+  const all = ok.flatMap((r) => panels.flatMap((p) => { const l = at(r, p.m, p.rate); return l ? pct.map((k) => l[k].median) : []; })).filter((v) => v > 0);
+  const lo = 10 ** Math.floor(Math.log10(Math.max(1, Math.min(...all, 100))));
+  const hi = 10 ** Math.ceil(Math.log10(Math.max(lo * 10, ...all)));
+  const H = top + ok.length * (barH * pct.length + gap) + 34;
+  const tick = (v: number) => (v >= 1e6 ? `${v / 1e6} s` : v >= 1e3 ? `${v / 1e3} ms` : `${v} µs`);
   const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="10" y="18" font-size="14" font-weight="bold">Latency at ${rate.toLocaleString("en")} requests/s, open loop (µs, lower is better)</text>`,
-    `<text x="10" y="34">${esc(subtitle)}</text>`];
+    `<text x="10" y="18" font-size="14" font-weight="bold">Latency, open loop at fixed arrival rates (log scale, lower is better)</text>`,
+    `<text x="10" y="34">${esc(subtitle)}. Median over rounds of each run's percentile.</text>`];
   pct.forEach((p, i) => out.push(`<rect x="${10 + i * 70}" y="42" width="10" height="10" fill="${shades[i]}"/><text x="${24 + i * 70}" y="51">${p === "p999" ? "p99.9" : p}</text>`));
-  modes.forEach((m, j) => {
-    const x0 = left + j * (panelW + 40);
-    const x = (v: number) => x0 + (panelW * Math.min(v, max)) / max;
-    out.push(`<text x="${x0}" y="${top - 8}" font-weight="bold">${m === "direct" ? "direct response" : "real upstream"}</text>`);
+  panels.forEach(({ m, rate }, j) => {
+    const x0 = left + j * (panelW + gapW);
+    const x = (v: number) => x0 + (panelW * (Math.log10(Math.min(Math.max(v, lo), hi)) - Math.log10(lo))) / (Math.log10(hi) - Math.log10(lo));
+    out.push(`<text x="${x0}" y="${top - 10}" font-weight="bold">${m === "direct" ? "direct response" : "real upstream"}, ${rate.toLocaleString("en")}/s</text>`);
+    for (let v = lo; v <= hi; v *= 10) {
+      out.push(`<line x1="${x(v).toFixed(1)}" y1="${top - 4}" x2="${x(v).toFixed(1)}" y2="${H - 26}" stroke="#e0e0e0"/><text x="${x(v).toFixed(1)}" y="${H - 12}" text-anchor="middle" font-size="9">${tick(v)}</text>`);
+    }
     ok.forEach((r, k) => {
       const y0 = top + k * (barH * pct.length + gap);
       if (j === 0) out.push(`<text x="${left - 6}" y="${y0 + barH * 2 + 4}" text-anchor="end">${esc(r.label)}</text>`);
-      const l = at(r, m);
+      const l = at(r, m, rate);
       if (!l) return;
-      pct.forEach((p, i) => out.push(`<rect x="${x0}" y="${y0 + i * barH}" width="${(x(l[p].median) - x0).toFixed(1)}" height="${barH - 1}" fill="${shades[i]}"/>`));
-      out.push(`<text x="${(x(l.p999.median) + 4).toFixed(1)}" y="${y0 + barH * 4 - 1}" font-size="9">${int(l.p50.median)} / ${int(l.p99.median)} / ${int(l.p999.median)}</text>`);
+      pct.forEach((p, i) => out.push(`<rect x="${x0}" y="${y0 + i * barH}" width="${Math.max(0, x(l[p].median) - x0).toFixed(1)}" height="${barH - 1}" fill="${shades[i]}"/>`));
+      if (l.worstSuccess < 1) out.push(`<text x="${(x(l.p999.median) + 3).toFixed(1)}" y="${y0 + barH * 4 - 1}" font-size="9" fill="#c00">${((1 - l.worstSuccess) * 100).toFixed(0)} % failed</text>`);
     });
   });
   out.push("</svg>");

@@ -31,7 +31,7 @@ export interface BenchSettings {
   modes: Mode[];
 }
 
-export const FULL: BenchSettings = { rounds: 4, closedSeconds: 2, openSeconds: 2, rates: [500, 2000], connections: 32, warmupSeconds: 1, modes: MODES };
+export const FULL: BenchSettings = { rounds: 4, closedSeconds: 2, openSeconds: 2, rates: [500, 1000], connections: 32, warmupSeconds: 1, modes: MODES };
 export const QUICK: BenchSettings = { rounds: 2, closedSeconds: 1, openSeconds: 1, rates: [500], connections: 32, warmupSeconds: 1, modes: MODES };
 
 export interface ClosedSample extends ClosedLoopResult { cpuUsPerRequest: number }
