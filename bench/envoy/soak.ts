@@ -22,11 +22,26 @@ export interface SoakSettings {
   rssToleranceBytes: number;
   /** Distinct users / API keys in the traffic. */
   keys: number;
+  /**
+   * vegeta's workers (each one request at a time, on its own connection): without a bound a slow
+   * Envoy makes the generator open ever more connections, and Envoy's memory then measures that.
+   */
+  maxConnections: number;
 }
 
-export const SOAK_DEFAULT: SoakSettings = { seconds: 180, rate: 1000, interval: 5, warmupShare: 0.2, rssToleranceBytes: 4 << 20, keys: 500 };
+export const SOAK_DEFAULT: SoakSettings = { seconds: 180, rate: 500, interval: 5, warmupShare: 0.2, rssToleranceBytes: 4 << 20, keys: 500, maxConnections: 64 };
 
-export interface SoakSample { t: number; rssBytes: number; wasmVms: number; linearMemory: Record<string, number>; envoyCpuSeconds: number }
+export interface SoakSample {
+  t: number;
+  rssBytes: number;
+  wasmVms: number;
+  /** Each VM's linear memory size by its address, bytes. */
+  linearMemory: Record<string, number>;
+  envoyCpuSeconds: number;
+  /** Requests and downstream connections open at the sample (a VM's heap grows with the streams alive at once). */
+  activeRequests: number;
+  activeConnections: number;
+}
 
 export interface SoakReport {
   benchmark: string;
@@ -47,6 +62,9 @@ export interface SoakReport {
     /** Least-squares slope of RSS after warm-up, bytes per minute. */
     rssSlopeBytesPerMinute: number;
     linearMemory: { vm: string; afterWarmupBytes: number; endBytes: number }[];
+    /** Most requests in flight at any sample before / after the warm-up: heaps grow with concurrency, not only with leaks. */
+    maxActiveRequestsWarmup: number;
+    maxActiveRequestsAfter: number;
     summary: string;
   };
 }
@@ -73,7 +91,8 @@ export function slope(xs: number[], ys: number[]): number {
 }
 
 function attack(vegeta: string, targetsFile: string, s: SoakSettings, cpu: string | undefined, resultsFile: string) {
-  const args = ["attack", `-rate=${s.rate}/1s`, `-duration=${s.seconds}s`, `-targets=${targetsFile}`, "-timeout=5s", "-keepalive=true", `-output=${resultsFile}`];
+  const args = ["attack", `-rate=${s.rate}/1s`, `-duration=${s.seconds}s`, `-targets=${targetsFile}`, "-timeout=5s", "-keepalive=true",
+    `-max-workers=${s.maxConnections}`, `-max-connections=${s.maxConnections}`, `-output=${resultsFile}`];
   const [cmd, full] = cpu ? ["taskset", ["-c", cpu, vegeta, ...args]] : [vegeta, args];
   const child = spawn(cmd, full, { stdio: ["ignore", "ignore", "pipe"] });
   let err = "";
@@ -114,11 +133,16 @@ export async function soak(s: SoakSettings, vegeta: string, log: (m: string) => 
       const sample = async () => {
         const t = (Date.now() - started) / 1000;
         const mem = Object.fromEntries(linearMemories(envoy.pid).map((m) => [m.at, m.sizeBytes]));
-        const vms = (await envoy.stats("wasm.wasm_vm_count"))["wasm.wasm_vm_count"] ?? 0;
-        const x: SoakSample = { t, rssBytes: rssBytes(envoy.pid), wasmVms: vms, linearMemory: mem, envoyCpuSeconds: cpuMicros(envoy.pid) / 1e6 };
+        // A starved admin thread (a busy shared machine) costs a sample's counters, not the soak.
+        const stats = await envoy.stats("").catch(() => ({} as Record<string, number>));
+        const vms = stats["wasm.wasm_vm_count"] ?? Object.keys(mem).length;
+        const x: SoakSample = {
+          t, rssBytes: rssBytes(envoy.pid), wasmVms: vms, linearMemory: mem, envoyCpuSeconds: cpuMicros(envoy.pid) / 1e6,
+          activeRequests: stats["http.ingress_http.downstream_rq_active"] ?? NaN, activeConnections: stats["http.ingress_http.downstream_cx_active"] ?? NaN,
+        };
         samples.push(x);
         const lin = Object.values(mem).reduce((a, b) => a + b, 0);
-        log(`soak ${t.toFixed(0).padStart(4)} s / ${s.seconds} s: RSS ${(x.rssBytes / 2 ** 20).toFixed(1)} MiB, ${vms} VMs, linear memory ${(lin / 1024).toFixed(0)} KiB in total`);
+        log(`soak ${t.toFixed(0).padStart(4)} s / ${s.seconds} s: RSS ${(x.rssBytes / 2 ** 20).toFixed(1)} MiB, ${vms} VMs, linear memory ${(lin / 1024).toFixed(0)} KiB in total, ${x.activeRequests} requests in flight on ${x.activeConnections} connections`);
       };
       await sample();
       const a = attack(vegeta, targets, s, gen, results);
@@ -147,14 +171,19 @@ export async function soak(s: SoakSettings, vegeta: string, log: (m: string) => 
   const grownVms = linear.filter((l) => l.endBytes > l.afterWarmupBytes);
   const rssGrowth = last.rssBytes - first.rssBytes;
   const rssSlope = slope(after.map((x) => x.t / 60), after.map((x) => x.rssBytes));
+  const before = samples.slice(0, Math.max(1, from));
+  const maxActive = (xs: SoakSample[]) => Math.max(0, ...xs.map((x) => x.activeRequests).filter((v) => Number.isFinite(v)));
+  const maxActiveRequestsWarmup = maxActive(before);
+  const maxActiveRequestsAfter = maxActive(after);
   const flat = !grownVms.length && rssGrowth <= s.rssToleranceBytes && totals.success === 1;
   const codes = Object.entries(totals.statusCodes).map(([c, n]) => `${c}: ${n}`).join(", ");
   const summary = `${flat ? "flat" : "NOT flat"}: ${totals.requests.toLocaleString("en")} requests (${(totals.success * 100).toFixed(2)} % 2xx; ${codes}${totals.errors.length ? `; errors: ${totals.errors.join("; ")}` : ""}) in ${s.seconds} s at ${s.rate}/s; `
     + `RSS ${(first.rssBytes / 2 ** 20).toFixed(1)} → ${(last.rssBytes / 2 ** 20).toFixed(1)} MiB after warm-up (${rssGrowth >= 0 ? "+" : ""}${(rssGrowth / 1024).toFixed(0)} KiB, slope ${(rssSlope / 1024).toFixed(0)} KiB/min); `
-    + `${vms.length} VM linear memories ${grownVms.length ? `— ${grownVms.length} grew: ${grownVms.map((g) => `${g.afterWarmupBytes / 1024}→${g.endBytes / 1024} KiB`).join(", ")}` : `unchanged after warm-up (${[...new Set(linear.map((l) => l.endBytes / 1024))].join(", ")} KiB each)`}`;
+    + `${vms.length} VM linear memories ${grownVms.length ? `— ${grownVms.length} grew: ${grownVms.map((g) => `${g.afterWarmupBytes / 1024}→${g.endBytes / 1024} KiB`).join(", ")}` : `unchanged after warm-up (${[...new Set(linear.map((l) => l.endBytes / 1024))].join(", ")} KiB each)`}; `
+    + `at most ${maxActiveRequestsWarmup} requests in flight at a sample during warm-up, ${maxActiveRequestsAfter} after`;
   return {
     benchmark: "soak", date: new Date().toISOString(), variant: chain.label, settings: s, requests: totals.requests, success: totals.success, statusCodes: totals.statusCodes, errors: totals.errors, samples,
-    verdict: { flat, rssAfterWarmupBytes: first.rssBytes, rssEndBytes: last.rssBytes, rssGrowthBytes: rssGrowth, rssSlopeBytesPerMinute: rssSlope, linearMemory: linear, summary },
+    verdict: { flat, rssAfterWarmupBytes: first.rssBytes, rssEndBytes: last.rssBytes, rssGrowthBytes: rssGrowth, rssSlopeBytesPerMinute: rssSlope, linearMemory: linear, maxActiveRequestsWarmup, maxActiveRequestsAfter, summary },
   };
 }
 

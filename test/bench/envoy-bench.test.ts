@@ -108,7 +108,7 @@ describe("bench:envoy tiny run", () => {
 
   test("soak: a few seconds of the chain; samples of RSS and every VM's linear memory, and a verdict", async () => {
     const vegeta = ensureVegeta(() => {});
-    const r = await soak({ seconds: 4, rate: 200, interval: 1, warmupShare: 0.25, rssToleranceBytes: 64 << 20, keys: 20 }, vegeta, () => {});
+    const r = await soak({ seconds: 4, rate: 200, interval: 1, warmupShare: 0.25, rssToleranceBytes: 64 << 20, keys: 20, maxConnections: 16 }, vegeta, () => {});
     assert.equal(r.requests, 800);
     assert.equal(r.success, 1, JSON.stringify(r.statusCodes));
     assert.ok(r.samples.length >= 4);
