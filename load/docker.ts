@@ -5,7 +5,7 @@
 // links. Images are tagged by content and reused; the daemon's data lives in .cache/docker.
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, createReadStream, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, createReadStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { envoyPath, projectRoot } from "../src/envoy/index.js";
 
@@ -52,10 +52,12 @@ export async function ensureDaemon(log: (m: string) => void = () => {}): Promise
   const sock = join(cacheDir, "docker.sock");
   const env = { DOCKER_HOST: `unix://${sock}` };
   const pidfile = join(cacheDir, "dockerd.pid");
-  // A daemon this project started earlier and did not stop (a killed test run): reuse it.
-  if (existsSync(sock) && run(dockerCli(), ["info"], env, 20_000).code === 0) {
-    log("using the private dockerd left running in .cache/docker");
-    return { env, started: false, stop: async () => {} };
+  // A private dockerd an earlier run started and could not stop (it was killed): take it over, and
+  // stop it at the end like one started here.
+  const leftover = existsSync(pidfile) ? Number(readFileSync(pidfile, "utf8").trim()) : 0;
+  if (leftover > 0 && alive(leftover) && run(dockerCli(), ["info"], env, 20_000).code === 0) {
+    log(`taking over the private dockerd left running (pid ${leftover})`);
+    return { env, started: true, stop: () => stopPid(leftover) };
   }
   rmSync(pidfile, { force: true });
   const execRoot = `/tmp/pwa-dockerd-${createHash("sha256").update(cacheDir).digest("hex").slice(0, 8)}`;
@@ -83,6 +85,16 @@ export async function ensureDaemon(log: (m: string) => void = () => {}): Promise
     await delay(250);
   }
   return { env, started: true, stop };
+}
+
+const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+
+/** SIGTERM, up to 20 s for a clean exit (dockerd stops its containerd), then SIGKILL. */
+async function stopPid(pid: number): Promise<void> {
+  if (!alive(pid)) return;
+  process.kill(pid, "SIGTERM");
+  for (const end = Date.now() + 20_000; alive(pid) && Date.now() < end;) await delay(100);
+  if (alive(pid)) process.kill(pid, "SIGKILL");
 }
 
 function fileHash(h: ReturnType<typeof createHash>, path: string): Promise<void> {

@@ -35,6 +35,16 @@ export interface Summary {
 
 const percentile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] : 0);
 
+/** Whether one result passed every check of its class (for the progress line). */
+export function resultPassed(scenarioName: string, run: string, r: Result): boolean {
+  if (r.code === 0) return false;
+  const u = new URL(r.url);
+  const where = classOfPath(u.pathname + u.search);
+  if (!where) return false;
+  const req = requestFor(scenarioName, where.cls, where.n, run);
+  return checkResponse(scenarioNamed(scenarioName), where.cls, req, { status: r.code, headers: r.headers }).every(([, ok]: [string, boolean]) => ok);
+}
+
 export function summarize(o: { scenario: string; rate: number; duration: number; run: string; results: Result[] }): Summary {
   const scenario = scenarioNamed(o.scenario);
   const classes = new Map<string, ClassSummary>(scenario.classes.map((c: { name: string }) => [c.name, { name: c.name, requests: 0, passed: 0, statuses: {}, failures: {} }]));

@@ -16,7 +16,7 @@ import { projectRoot } from "../src/envoy/index.js";
 import { SCENARIOS, SMOKE, scenarioNamed } from "./scenarios.js";
 import { composeConfigs, startTopology } from "./topology.js";
 import { attack } from "./vegeta.js";
-import { formatSummary, summarize, type Summary } from "./report.js";
+import { formatSummary, resultPassed, summarize, type Summary } from "./report.js";
 
 export interface RunOptions {
   scenario: string;
@@ -40,10 +40,12 @@ export async function runScenario(o: RunOptions): Promise<Summary> {
   const url = o.url ?? topology!.url;
   log(`== ${o.scenario}: ${s.about}\n   ${s.filters.join(" → ")} at ${url}, ${o.rate}/s for ${o.duration} s`);
   const run = `${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
+  let failed = 0;
   try {
     const results = await attack({
       url, scenario: o.scenario, rate: o.rate, duration: o.duration, run,
-      onProgress: (done, total, t) => progress(`   ${o.scenario}: ${done}/${total} responses, ${t.toFixed(0)} s`),
+      onResult: (r) => { if (!resultPassed(o.scenario, run, r)) failed++; },
+      onProgress: (done, total, t) => progress(`   ${o.scenario}: ${done}/${total} responses, ${failed} not as expected, ${t.toFixed(0)} s`),
     });
     if (process.stderr.isTTY && !o.progress) process.stderr.write("\n");
     const summary = summarize({ scenario: o.scenario, rate: o.rate, duration: o.duration, run, results });
@@ -54,8 +56,15 @@ export async function runScenario(o: RunOptions): Promise<Summary> {
   }
 }
 
+const USAGE = `usage: npm run loadtest -- [--smoke] [--scenario NAME]... [--rate N] [--duration S] [--url URL]
+                            [--concurrency N] [--json FILE] [--no-build] [--write-configs]
+scenarios: ${Object.keys(SCENARIOS).join(", ")} (default: all; --smoke: ${SMOKE.scenario} at ${SMOKE.rate}/s for ${SMOKE.duration} s)`;
+
 async function main() {
-  const { values } = parseArgs({
+  if (process.argv.includes("--help") || process.argv.includes("-h")) { console.log(USAGE); return; }
+  let parsed;
+  try {
+    parsed = parseArgs({
     options: {
       scenario: { type: "string", multiple: true },
       rate: { type: "string" },
@@ -67,7 +76,11 @@ async function main() {
       "write-configs": { type: "boolean" },
       "no-build": { type: "boolean" },
     },
-  });
+    });
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n${USAGE}`);
+  }
+  const { values } = parsed;
   if (values["write-configs"]) {
     const dir = join(projectRoot, "load", "envoy");
     mkdirSync(dir, { recursive: true });
@@ -78,10 +91,16 @@ async function main() {
   const num = (v: string | undefined, name: string) => {
     if (v === undefined) return undefined;
     const n = Number(v.replace(/s$/, ""));
-    if (!(n > 0)) throw new Error(`--${name}: expected a positive number, got "${v}"`);
+    if (!(Number.isInteger(n) && n > 0)) throw new Error(`--${name}: expected a positive whole number, got "${v}"`);
     return n;
   };
   const names = values.scenario ?? (values.smoke ? [SMOKE.scenario] : Object.keys(SCENARIOS));
+  const plan = names.map((name) => {
+    const s = scenarioNamed(name);
+    const rate = num(values.rate, "rate") ?? (values.smoke ? SMOKE.rate : s.rate);
+    if (rate > s.maxRate) throw new Error(`--rate ${rate} is above scenario "${name}"'s maxRate ${s.maxRate}: its expected outcomes (hot key under its limit) would not hold`);
+    return { name, rate, duration: num(values.duration, "duration") ?? (values.smoke ? SMOKE.duration : s.duration) };
+  });
   if (!values.url) {
     const { setupEnvoy } = await import("../scripts/setup-envoy.mjs");
     setupEnvoy({ quiet: true });
@@ -93,12 +112,11 @@ async function main() {
   const { ensureVegeta } = await import("../scripts/setup-load.mjs");
   ensureVegeta();
   const summaries: Summary[] = [];
-  for (const name of names) {
-    const s = scenarioNamed(name);
+  for (const { name, rate, duration } of plan) {
     summaries.push(await runScenario({
       scenario: name,
-      rate: num(values.rate, "rate") ?? (values.smoke ? SMOKE.rate : s.rate),
-      duration: num(values.duration, "duration") ?? (values.smoke ? SMOKE.duration : s.duration),
+      rate,
+      duration,
       url: values.url,
       concurrency: num(values.concurrency, "concurrency"),
     }));

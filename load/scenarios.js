@@ -75,7 +75,7 @@ export const LANES = ["stable", "gray"];
 export const ECHOED_HEADERS = ["traceparent", "tracestate", "b3", "x-b3-traceid", "x-b3-spanid", "x-b3-sampled", "x-request-id", "x-mesh-tag", "baggage"];
 
 /** Fixed ports of the docker-compose stack and the k6 defaults (the native runner picks free ones). */
-export const PORTS = { envoy: 10000, admin: 9901, stable: 10001, gray: 10002 };
+export const PORTS = { envoy: 10000, admin: 9901, stable: 10001, gray: 10002, stableAdmin: 9902, grayAdmin: 9903 };
 
 /** Trace parts: what the client sends, and what must come out. */
 export const TRACE_PARTS = {

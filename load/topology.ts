@@ -62,8 +62,8 @@ export function composeConfigs(ports: typeof PORTS = PORTS): Record<string, stri
     out[`front-${name}.yaml`] = head(`The front Envoy of scenario "${name}" (${scenarioNamed(name).filters.join(" → ")})`) +
       toYaml(frontBootstrap({ scenario: name, upstreamPorts: { stable: ports.stable, gray: ports.gray }, listenerPort: ports.envoy, adminPort: ports.admin, moduleDir: COMPOSE_MODULE_DIR }));
   }
-  out["upstream-stable.yaml"] = head("The stable upstream") + toYaml(upstreamBootstrap("stable", ports.stable));
-  out["upstream-gray.yaml"] = head("The gray upstream") + toYaml(upstreamBootstrap("gray", ports.gray));
+  out["upstream-stable.yaml"] = head("The stable upstream") + toYaml(upstreamBootstrap("stable", ports.stable, ports.stableAdmin));
+  out["upstream-gray.yaml"] = head("The gray upstream") + toYaml(upstreamBootstrap("gray", ports.gray, ports.grayAdmin));
   return out;
 }
 

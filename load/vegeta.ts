@@ -37,6 +37,8 @@ export interface AttackOptions {
   run: string;
   /** Called about once a second with the results so far. */
   onProgress?: (done: number, total: number, elapsedS: number) => void;
+  /** Called with each result as it arrives. */
+  onResult?: (r: Result) => void;
   vegeta?: string;
 }
 
@@ -92,7 +94,9 @@ export async function attack(o: AttackOptions): Promise<Result[]> {
       const r = JSON.parse(line) as VegetaLine;
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(r.headers ?? {})) headers[k.toLowerCase()] = v.join(", ");
-      results.push({ seq: r.seq, code: r.code, startMs: Date.parse(r.timestamp), latencyMs: r.latency / 1e6, error: r.error, headers, url: r.url });
+      const result: Result = { seq: r.seq, code: r.code, startMs: Date.parse(r.timestamp), latencyMs: r.latency / 1e6, error: r.error, headers, url: r.url };
+      results.push(result);
+      o.onResult?.(result);
     }
     await done;
   } finally {

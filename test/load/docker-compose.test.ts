@@ -15,12 +15,20 @@ import { composeConfigs } from "../../load/topology.js";
 import { ensureDaemon, ensureEnvoyImage, type Daemon } from "../../load/docker.js";
 import { runScenario } from "../../load/run.js";
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
+/**
+ * Free loopback ports below Linux's ephemeral range (32768+), so no port an Envoy or a client picks
+ * for itself in the meantime can take them before the containers bind them.
+ */
+async function freePorts(n: number): Promise<number[]> {
+  const out: number[] = [];
+  while (out.length < n) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (out.includes(port)) continue;
+    const s = createServer();
+    const ok = await new Promise<boolean>((r) => { s.once("error", () => r(false)); s.listen(port, "127.0.0.1", () => r(true)); });
+    if (ok) { out.push(port); await new Promise((r) => s.close(r)); }
+  }
+  return out;
 }
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -44,7 +52,8 @@ describe("docker-compose.yaml: the stack in Docker, driven by the smoke scenario
     daemon = await ensureDaemon(log);
     const image = await ensureEnvoyImage(daemon.env, log);
     log(`${image.built ? "built" : "reused"} ${image.tag} → envoyproxy/envoy:v1.40.0 (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    ports = { envoy: await freePort(), admin: await freePort(), stable: await freePort(), gray: await freePort() };
+    const [envoy, admin, stable, gray, stableAdmin, grayAdmin] = await freePorts(6);
+    ports = { envoy, admin, stable, gray, stableAdmin, grayAdmin };
     configDir = mkdtempSync(join(tmpdir(), "load-compose-"));
     for (const [name, text] of Object.entries(composeConfigs(ports))) writeFileSync(join(configDir, name), text);
     env = { ...daemon.env, LOAD_CONFIG_DIR: configDir, LOAD_SCENARIO: SMOKE.scenario, LOAD_ENVOY_PORT: String(ports.envoy) };

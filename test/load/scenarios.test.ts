@@ -2,7 +2,7 @@
 // generated requests are what the classes say, and the outcome checks catch wrong answers.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { projectRoot } from "../../src/envoy/index.js";
 import {
@@ -94,5 +94,15 @@ test("the summary flags a key admitted past its budget", () => {
 test("load/envoy/*.yaml (docker-compose's configs) are generated from load/topology.ts", () => {
   for (const [name, text] of Object.entries(composeConfigs())) {
     assert.equal(readFileSync(join(projectRoot, "load", "envoy", name), "utf8"), text, `load/envoy/${name} is stale: run \`npm run loadtest -- --write-configs\``);
+  }
+});
+
+test("docker-compose.yaml has a front config and a k6 script for every LOAD_SCENARIO", () => {
+  const compose = readFileSync(join(projectRoot, "docker-compose.yaml"), "utf8");
+  assert.match(compose, /\/etc\/envoy\/load\/front-\$\{LOAD_SCENARIO:-chain\}\.yaml/);
+  assert.match(compose, /\/load\/k6\/\$\{LOAD_SCENARIO:-chain\}\.js/);
+  for (const name of Object.keys(SCENARIOS)) {
+    assert.ok(existsSync(join(projectRoot, "load", "envoy", `front-${name}.yaml`)), `load/envoy/front-${name}.yaml`);
+    assert.ok(existsSync(join(projectRoot, "load", "k6", `${name}.js`)), `load/k6/${name}.js`);
   }
 });

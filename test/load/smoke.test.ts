@@ -5,6 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { SMOKE } from "../../load/scenarios.js";
 import { runScenario } from "../../load/run.js";
+import { startTopology } from "../../load/topology.js";
 
 test("smoke: the chain at a constant rate, every class as expected", async () => {
   const summary = await runScenario({ scenario: SMOKE.scenario, rate: SMOKE.rate, duration: SMOKE.duration, log: (l) => console.log(l.replace(/^/gm, "# ")), progress: () => {} });
@@ -16,4 +17,19 @@ test("smoke: the chain at a constant rate, every class as expected", async () =>
   assert.ok((trial.statuses["429"] ?? 0) > 0 && (trial.statuses["200"] ?? 0) > 0, JSON.stringify(trial.statuses));
   assert.ok(summary.keys.length > 0 && summary.keys.every((k) => k.ok));
   assert.ok(summary.rate > SMOKE.rate * 0.9 && summary.rate < SMOKE.rate * 1.1, `sent at ${summary.rate}/s`);
+});
+
+test("the runner fails a run whose responses miss their expected outcome", async () => {
+  // The tagging scenario against an Envoy that runs trace-id only: nothing reaches the gray lane.
+  const topology = await startTopology("trace-id");
+  try {
+    const summary = await runScenario({ url: topology.url, scenario: "tagging", rate: 50, duration: 1, log: () => {}, progress: () => {} });
+    assert.equal(summary.ok, false);
+    const gray = summary.classes.find((c) => c.name === "gray-users")!;
+    assert.equal(gray.passed, 0);
+    assert.equal(gray.failures["routed to gray"], gray.requests);
+    assert.equal(summary.classes.find((c) => c.name === "stable-users")!.passed, summary.classes.find((c) => c.name === "stable-users")!.requests);
+  } finally {
+    await topology.stop();
+  }
 });
