@@ -105,8 +105,8 @@ async function main() {
       ] } } }],
     });
     envoys.native = await startEnvoy({
-      upstreams, concurrency: 2, filters: [],
-      nativeFilters: [nativeRateLimitFilter({ domain: "bench", cluster: "ratelimit", timeoutMs: TIMEOUT_MS })],
+      upstreams, concurrency: 2,
+      filters: [nativeRateLimitFilter({ domain: "bench", cluster: "ratelimit", timeoutMs: TIMEOUT_MS })],
       routes: [
         { prefix: "/check", cluster: "web", rateLimits: [{ actions: [{ generic_key: { descriptor_value: "bench" } }] }] },
         { prefix: "/", cluster: "web" },

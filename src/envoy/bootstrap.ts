@@ -27,6 +27,30 @@ export interface WasmFilter {
   reloadBackoffMs?: number;
 }
 
+/**
+ * Any other HTTP filter, by its extension name and typed_config: Envoy's native filters
+ * (`envoy.filters.http.local_ratelimit`), Lua (`envoy.filters.http.lua`), dynamic modules …
+ */
+export interface NativeFilter {
+  name: string;
+  /** The filter's typed_config, with its "@type". */
+  typedConfig: Record<string, YamlValue>;
+}
+
+/** One entry of the listener's HTTP filter chain (before the router). */
+export type HttpFilter = WasmFilter | NativeFilter;
+
+export const isWasmFilter = (f: HttpFilter): f is WasmFilter => "module" in f;
+
+/** An envoy.filters.http.lua entry running `code` (envoy_on_request / envoy_on_response). */
+export const luaFilter = (code: string): NativeFilter => ({
+  name: "envoy.filters.http.lua",
+  typedConfig: {
+    "@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua",
+    default_source_code: { inline_string: code },
+  },
+});
+
 /** An upstream cluster: a single endpoint; `http2` for gRPC services (e.g. a rate-limit service). */
 export interface ClusterTarget { port: number; host?: string; http2?: boolean }
 
@@ -48,7 +72,7 @@ export interface RouteSpec {
 }
 
 export interface BootstrapOptions {
-  filters: WasmFilter[];
+  filters: HttpFilter[];
   clusters: Record<string, ClusterTarget>;
   routes?: RouteSpec[];
   listenerPort?: number;
@@ -61,8 +85,6 @@ export interface BootstrapOptions {
   accessLog?: { path: string; format: string };
   /** Extra HttpConnectionManager fields, e.g. { generate_request_id: false }. */
   connectionManager?: Record<string, YamlValue>;
-  /** Envoy's own HTTP filters, placed after the Wasm filters and before the router (e.g. nativeRateLimitFilter()). */
-  nativeFilters?: YamlValue[];
 }
 
 export const modulePath = (module: string) =>
@@ -176,8 +198,7 @@ export function bootstrap(o: BootstrapOptions): YamlValue {
                 virtual_hosts: [{ name: "all", domains: ["*"], routes: routes.map((r) => route(r, names[0])) }],
               },
               http_filters: [
-                ...o.filters.map((f) => wasmFilter(f, o.relativeModulePaths)),
-                ...(o.nativeFilters ?? []),
+                ...o.filters.map((f) => (isWasmFilter(f) ? wasmFilter(f, o.relativeModulePaths) : { name: f.name, typed_config: f.typedConfig })),
                 { name: "envoy.filters.http.router", typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router" } },
               ],
             },
@@ -190,11 +211,11 @@ export function bootstrap(o: BootstrapOptions): YamlValue {
 }
 
 /** Envoy's own global rate-limit filter (envoy.filters.http.ratelimit) asking `cluster` over gRPC. */
-export function nativeRateLimitFilter(o: { domain: string; cluster: string; timeoutMs?: number; failureModeDeny?: boolean }): YamlValue {
+export function nativeRateLimitFilter(o: { domain: string; cluster: string; timeoutMs?: number; failureModeDeny?: boolean }): NativeFilter {
   const timeout = `${(o.timeoutMs ?? 20) / 1000}s`;
   return {
     name: "envoy.filters.http.ratelimit",
-    typed_config: {
+    typedConfig: {
       "@type": "type.googleapis.com/envoy.extensions.filters.http.ratelimit.v3.RateLimit",
       domain: o.domain,
       timeout,

@@ -242,8 +242,7 @@ describe("global rate limit: two Envoys, envoyproxy/ratelimit, Redis", () => {
     native = await startEnvoy({
       upstreams: { web, ratelimit: { port: service.grpcPort, http2: true } },
       concurrency: 2,
-      filters: [],
-      nativeFilters: [nativeRateLimitFilter({ domain: "edge", cluster: "ratelimit", timeoutMs: TIMEOUT_MS })],
+      filters: [nativeRateLimitFilter({ domain: "edge", cluster: "ratelimit", timeoutMs: TIMEOUT_MS })],
       routes: [{ prefix: "/api", cluster: "web", rateLimits: [{ actions: [{ generic_key: { descriptor_value: "api" } }] }] }, { prefix: "/", cluster: "web" }],
     });
     await awaitFreshWindow();
