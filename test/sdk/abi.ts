@@ -130,8 +130,18 @@ export const ABI_EXPORTS: AbiExport[] = [
  */
 export const NOT_EXPORTED_BY_DESIGN = new Set(["main", "_start"]);
 
-/** Every module built with the SDK exports exactly these (plus `memory`). */
-export const REQUIRED_EXPORTS = ABI_EXPORTS.filter((e) => !NOT_EXPORTED_BY_DESIGN.has(e.name));
+/** A module built from `assembly/proxy.ts` exports exactly these (plus `memory`): every callback. */
+export const ALL_SDK_EXPORTS = ABI_EXPORTS.filter((e) => !NOT_EXPORTED_BY_DESIGN.has(e.name));
+
+/**
+ * Every module built with the SDK exports at least these: `assembly/proxy-core.ts` plus `_initialize`.
+ * The other callbacks are optional — Envoy skips a callback a module does not export — and a filter
+ * exports only those it implements, so it pays no V8 call for the rest.
+ */
+export const REQUIRED_EXPORTS = ABI_EXPORTS.filter((e) => [
+  "proxy_abi_version_0_2_1", "_initialize", "proxy_on_memory_allocate", "malloc",
+  "proxy_on_context_create", "proxy_on_delete", "proxy_on_vm_start", "proxy_on_configure",
+].includes(e.name));
 
 /**
  * Names Envoy does not register under ABI 0.2.x: importing one makes the module fail to load.

@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ABI_IMPORTS, ABI_EXPORTS, REQUIRED_EXPORTS, NOT_EXPORTED_BY_DESIGN, FORBIDDEN_IMPORTS, importKey } from "./abi.js";
+import { ABI_IMPORTS, ABI_EXPORTS, ALL_SDK_EXPORTS, REQUIRED_EXPORTS, NOT_EXPORTED_BY_DESIGN, FORBIDDEN_IMPORTS, importKey } from "./abi.js";
 import { type Manifest } from "./wasm-manifest.js";
 import { check, manifestOf } from "./abi-check.js";
 // @ts-ignore: plain ESM build script without type declarations
@@ -25,7 +25,8 @@ test("the ABI 0.2.1 table lists 47 imports and 31 exports, each once", () => {
   // `main` and `_start` are the only ABI exports the SDK leaves out, by design: it exports `_initialize`
   // (WASI reactor), so the host never calls `_start`, and `main` is optional.
   assert.deepEqual([...NOT_EXPORTED_BY_DESIGN].sort(), ["_start", "main"]);
-  assert.equal(REQUIRED_EXPORTS.length, 29);
+  assert.equal(ALL_SDK_EXPORTS.length, 29);
+  assert.equal(REQUIRED_EXPORTS.length, 8);
   for (const i of ABI_IMPORTS) assert.ok(!FORBIDDEN_IMPORTS.has(i.name), i.name);
 });
 
@@ -51,7 +52,7 @@ function modules(): string[] {
 }
 
 for (const file of modules()) {
-  test(`build/${file} imports only ABI 0.2.1 functions with exact signatures and exports every callback`, () => {
+  test(`build/${file} imports only ABI 0.2.1 functions with exact signatures and exports the required callbacks`, () => {
     const m = manifestOf(join(buildDir, file));
     assert.deepEqual(check(m), [], `build/${file}:\n  ${check(m).join("\n  ")}`);
     assert.ok(m.exports.some((e) => e.name === "_initialize"), "exports _initialize");
@@ -82,8 +83,29 @@ function assertAllImports(m: Manifest, what: string) {
 }
 
 test("the SDK reaches all 47 host imports: a module calling every wrapper imports exactly the ABI list", () => {
-  assertAllImports(compileFixture(), "test/sdk/fixtures/all-imports.ts");
+  const m = compileFixture();
+  assertAllImports(m, "test/sdk/fixtures/all-imports.ts");
+  // Built from assembly/proxy.ts: every callback of the ABI is exported.
+  const names = m.exports.map((e) => e.name).filter((n) => n.startsWith("proxy_") || ["_initialize", "malloc"].includes(n)).sort();
+  assert.deepEqual(names, ALL_SDK_EXPORTS.map((e) => e.name).sort());
 });
+
+// The filters export only the callbacks they implement (assembly/proxy-core.ts): Envoy then makes no
+// V8 call per request for proxy_on_log, proxy_on_done or a body callback they would ignore.
+const FILTER_CALLBACKS: Record<string, string[]> = {
+  "add-header.wasm": ["proxy_on_response_headers"],
+  "trace-id.wasm": ["proxy_on_request_headers", "proxy_on_response_headers"],
+  "tagging.wasm": ["proxy_on_request_headers", "proxy_on_response_headers"],
+  "rate-limit.wasm": ["proxy_on_request_headers", "proxy_on_request_body", "proxy_on_request_trailers", "proxy_on_response_headers",
+    "proxy_on_grpc_receive_initial_metadata", "proxy_on_grpc_receive", "proxy_on_grpc_receive_trailing_metadata", "proxy_on_grpc_close"],
+};
+for (const [file, callbacks] of Object.entries(FILTER_CALLBACKS)) {
+  test(`build/${file} exports the core callbacks and only the ones it implements`, () => {
+    const m = manifestOf(join(buildDir, file));
+    const names = m.exports.map((e) => e.name).filter((n) => n !== "memory").sort();
+    assert.deepEqual(names, [...REQUIRED_EXPORTS.map((e) => e.name), ...callbacks].sort());
+  });
+}
 
 // The test host's example that drives every host function at run time, once it is built.
 for (const file of existsSync(join(buildDir, "abi-probe.wasm")) ? ["abi-probe.wasm"] : []) {

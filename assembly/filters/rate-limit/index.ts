@@ -1,6 +1,11 @@
 // rate-limit: token buckets per rule and key, exact across Envoy workers, in bounded memory.
 // See README.md in this folder for the configuration, the memory bound and the metrics.
-export * from "../../proxy";
+export * from "../../proxy-core"; // only the callbacks this filter implements (proxy-core.ts says why)
+export {
+  proxy_on_request_headers, proxy_on_request_body, proxy_on_request_trailers, proxy_on_response_headers,
+  // the global rules' calls to the rate-limit service
+  proxy_on_grpc_receive_initial_metadata, proxy_on_grpc_receive, proxy_on_grpc_receive_trailing_metadata, proxy_on_grpc_close,
+} from "../../sdk/dispatcher";
 import {
   RootContext, Context, registerRootContext, FilterHeadersStatusValues, LogLevelValues, stream_context,
   log, parseConfig, getPluginName, getMonotonicTimeNanoseconds, HeaderMapTypeValues,

@@ -1,7 +1,8 @@
 // Traffic tagging (gray / canary lanes): assigns a tag by rules, weights or a default, writes it into a
 // routing header and W3C baggage, makes Envoy re-pick the route, and carries an existing tag along the
 // call chain (restoring the header from baggage on a sidecar's way out). See README.md.
-export * from "../../proxy";
+export * from "../../proxy-core"; // only the callbacks this filter implements (proxy-core.ts says why)
+export { proxy_on_request_headers, proxy_on_response_headers } from "../../sdk/dispatcher";
 import {
   RootContext, Context, registerRootContext, FilterHeadersStatusValues, stream_context, log, LogLevelValues,
   Counter, taggedName, randomBelow, WasmResultValues, HeaderMapTypeValues,

@@ -1,7 +1,8 @@
 // trace-id: gives every request one trace identity — W3C traceparent (kept, repaired or started),
 // optional B3, an x-request-id — echoes it to the client and exposes it to the access log.
 // See README.md for the behaviour and every configuration field.
-export * from "../../proxy";
+export * from "../../proxy-core"; // only the callbacks this filter implements (proxy-core.ts says why)
+export { proxy_on_request_headers, proxy_on_response_headers } from "../../sdk/dispatcher";
 import { RootContext, Context, registerRootContext, FilterHeadersStatusValues, Counter, log, LogLevelValues } from "../../index";
 import { HeaderMapTypeValues } from "../../sdk/types";
 import { RawName, RawValue, getHeaderRaw, replaceHeaderRaw, removeHeaderRaw, setPropertyRaw, callForeignRaw } from "../../sdk/rawheaders";

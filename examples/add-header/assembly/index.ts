@@ -1,5 +1,7 @@
-// proxy-runtime's add-header example, ported: only the two import lines changed.
-export * from "../../../assembly/proxy";
+// proxy-runtime's add-header example, ported: only the import lines changed. It exports only the
+// callbacks it implements (assembly/proxy-core.ts says why): Envoy then skips the others.
+export * from "../../../assembly/proxy-core";
+export { proxy_on_response_headers } from "../../../assembly/sdk/dispatcher";
 import { RootContext, Context, registerRootContext, FilterHeadersStatusValues, stream_context } from "../../../assembly";
 
 class AddHeaderRoot extends RootContext {
