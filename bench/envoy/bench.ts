@@ -7,6 +7,7 @@ import { basename, dirname, join, relative } from "node:path";
 import { ensureApt } from "../../scripts/lib/setup-tools.mjs";
 import { ensureVegeta } from "../../scripts/setup-load.mjs";
 import { build } from "../../scripts/build.mjs";
+import { buildBenchModule } from "./wasm-modules.js";
 import { envoyInstall, modulePath, isWasmFilter, projectRoot } from "../../src/envoy/index.js";
 import { ensurePeer } from "./peers.js";
 import { compactTable, cpuChart, cpuTable, latencyChart, latencyTable } from "./report.js";
@@ -93,9 +94,14 @@ export async function benchEnvoy(run: BenchRun): Promise<BenchReport> {
   const s = run.settings;
   if (!envoyInstall()) throw new Error("Envoy is not set up: run `npm run setup:envoy` first");
   const wanted = VARIANTS.filter((v) => !run.only || v.id === "none" || run.only.includes(v.id));
-  if (wanted.some((v) => v.filters.some((f) => isWasmFilter(f) && !existsSync(modulePath(f.module))))) {
+  if (wanted.some((v) => v.filters.some((f) => isWasmFilter(f) && !f.module.startsWith("build/bench/") && !existsSync(modulePath(f.module))))) {
     log("building the modules (npm run build) …");
     await build();
+  }
+  // The benchmark's own modules (bench/envoy/wasm/) are rebuilt every run: seconds, never stale.
+  for (const m of new Set(wanted.flatMap((v) => v.filters.filter(isWasmFilter).map((f) => f.module)).filter((p) => p.startsWith("build/bench/")))) {
+    log(`building ${m} …`);
+    buildBenchModule(m.slice("build/bench/".length, -".wasm".length));
   }
   ensureApt(["wrk"], log);
   const vegeta = run.noOpenLoop ? null : ensureVegeta(log);

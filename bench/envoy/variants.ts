@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { luaFilter, type HttpFilter, type NativeFilter, type RouteSpec, type WasmFilter } from "../../src/envoy/index.js";
 import { peerModule, type PeerName } from "./peers.js";
+import { benchModule } from "./wasm-modules.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const lua = (name: string) => luaFilter(readFileSync(join(here, "lua", `${name}.lua`), "utf8"));
@@ -41,7 +42,11 @@ const rateLimit: WasmFilter = {
   module: "rate-limit",
   config: { rules: [{ name: "per-key", key: [{ source: "header", name: "x-api-key" }], tokens: 1_000_000_000, interval: "1s" }] },
 };
+/** A filter built with every callback exported (bench/envoy/wasm/<module>-every-export.ts): how the filters were built before. */
+const everyExport = (f: WasmFilter): WasmFilter => ({ ...f, module: benchModule(`${f.module}-every-export`), rootId: f.module.replace(/-/g, "_") });
 const addHeader: WasmFilter = { module: "add-header", config: "bench" };
+/** The same filter exporting every callback (bench/envoy/wasm/): what the floor was before filters chose their exports. */
+const addHeaderEveryExport = everyExport(addHeader);
 
 const BIG_BUCKET = { max_tokens: 1_000_000_000, tokens_per_fill: 1_000_000_000, fill_interval: "1s" };
 const always = (key: string) => ({ runtime_key: key, default_value: { numerator: 100, denominator: "HUNDRED" } });
@@ -84,6 +89,7 @@ export const BENCH_HCM = { generate_request_id: false };
 export const VARIANTS: Variant[] = [
   { id: "none", label: "no filter", kind: "baseline", filters: [] },
   { id: "wasm-floor", label: "pass-through Wasm (add-header)", kind: "wasm", filters: [addHeader] },
+  { id: "wasm-floor-every-export", label: "pass-through Wasm, every callback exported (before)", kind: "wasm", filters: [addHeaderEveryExport], equivalentOf: "wasm-floor" },
   { id: "rust-floor", label: "pass-through Wasm, Rust SDK (add-header)", kind: "peer", filters: [], peer: "rust-add-header", equivalentOf: "wasm-floor" },
   { id: "dynamic-module", label: "pass-through dynamic module (native, add-header)", kind: "peer", filters: [], peer: "dynamic-module", equivalentOf: "wasm-floor" },
   { id: "wasm-trace-id", label: "trace-id (Wasm)", kind: "wasm", filters: [traceId] },
@@ -94,6 +100,7 @@ export const VARIANTS: Variant[] = [
   { id: "wasm-rate-limit", label: "rate-limit, 1 keyed rule (Wasm)", kind: "wasm", filters: [rateLimit] },
   { id: "native-rate-limit", label: "local_ratelimit, 1 keyed descriptor (native)", kind: "native", filters: [localRateLimit], equivalentOf: "wasm-rate-limit" },
   { id: "wasm-chain", label: "chain trace-id + rate-limit + tagging (Wasm)", kind: "wasm", filters: [traceId, rateLimit, tagging] },
+  { id: "wasm-chain-every-export", label: "chain of the three Wasm filters, every callback exported (before)", kind: "wasm", filters: [traceId, rateLimit, tagging].map(everyExport), equivalentOf: "wasm-chain" },
   { id: "lua-native-chain", label: "chain Lua trace-id + local_ratelimit + Lua tagging", kind: "lua", filters: [lua("trace-id"), localRateLimit, lua("tagging")], equivalentOf: "wasm-chain" },
 ];
 
