@@ -58,4 +58,49 @@ describe("tagging in Envoy under hostile headers: the demo chain (envoy-config/d
     assert.ok(seen[0].startsWith("mesh-tag=stable,"));
     assert.ok(seen[0].length <= 8192 && seen[0].split(",").length <= 180, `${seen[0].length} bytes`);
   });
+
+  /** Where the request went and what every party says its lane is. */
+  async function lane(headers: Record<string, string | string[]>) {
+    const res = await demo.stack.request("/", { headers });
+    assert.equal(res.status, 200);
+    const upstream = res.headers["x-upstream"] as string;
+    const seen = demo.stack.upstreams[upstream].last()!;
+    const all = (name: string) => seen.lines.filter(([k]) => k === name).map(([, v]) => v);
+    return { upstream, header: all("x-mesh-tag"), baggage: all("baggage"), echo: res.headers["x-mesh-tag"] };
+  }
+
+  test("D2: bytes that are not a tag never make a request gray, in the header or in baggage", async () => {
+    const stable = { upstream: "stable", header: ["stable"], baggage: ["mesh-tag=stable"], echo: "stable" };
+    assert.deepEqual(await lane({ "x-mesh-tag": "gray\x80" }), stable);
+    assert.deepEqual(await lane({ "x-mesh-tag": "\xc1\xa7\xc1\xb2\xc1\xa1\xc1\xb9" }), stable); // overlong "gray"
+    assert.deepEqual(await lane({ baggage: "mesh-tag=\xc1\xa7\xc1\xb2\xc1\xa1\xc1\xb9" }), stable);
+    assert.deepEqual(await lane({ baggage: "mesh-tag=%C1%A7%C1%B2%C1%A1%C1%B9" }), stable);
+    // And the other way round: a beta user with a spoofed "stable" still reaches gray, all agreeing.
+    assert.deepEqual(await lane({ "x-beta": "1", "x-mesh-tag": "stable\x80" }),
+      { upstream: "gray", header: ["gray"], baggage: ["mesh-tag=gray"], echo: "gray" });
+  });
+
+  test("D3: other baggage members reach the upstream byte for byte, invalid bytes included", async () => {
+    const got = await lane({ baggage: "a=\xff\xfe;p=\xc3, mesh-tag=blue, b=caf\xc3\xa9" });
+    assert.deepEqual(got.baggage, ["mesh-tag=stable,a=\xff\xfe;p=\xc3,b=caf\xc3\xa9"]);
+  });
+
+  test("D7: x-mesh-tag on two lines routes where the filter says, and the echo and baggage agree", async () => {
+    // Envoy's route matches either line: without the filter's rewrite, beta + gray would reach gray.
+    assert.deepEqual(await lane({ "x-mesh-tag": ["beta", "gray"] }),
+      { upstream: "stable", header: ["stable"], baggage: ["mesh-tag=stable"], echo: "stable" });
+    assert.deepEqual(await lane({ "x-mesh-tag": ["gray", "beta"], "x-beta": "1" }),
+      { upstream: "gray", header: ["gray"], baggage: ["mesh-tag=gray"], echo: "gray" });
+  });
+
+  test("D7: baggage on two lines is one list (W3C): the tag in the second line is found and kept", async () => {
+    const got = await lane({ baggage: ["a=1", "mesh-tag=gray"] });
+    assert.equal(got.upstream, "gray");
+    assert.deepEqual(got.header, ["gray"]);
+    assert.equal(got.echo, "gray");
+    assert.deepEqual(got.baggage, ["a=1", "mesh-tag=gray"], "already right: both lines forwarded as they came");
+    const rewritten = await lane({ baggage: ["a=1, mesh-tag=gray", "b=2, mesh-tag=beta"] });
+    assert.deepEqual(rewritten, { upstream: "stable", header: ["stable"], baggage: ["mesh-tag=stable,a=1,b=2"], echo: "stable" },
+      "our key twice is ambiguous: re-decided, one line written");
+  });
 });

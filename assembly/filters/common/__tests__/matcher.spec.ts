@@ -318,4 +318,16 @@ describe("value helpers", () => {
     expect(queryValue("/p?ab=1&b=%E2%82%AC", "b")).toBe("€");
     expect(percentDecode("%zz%4", 0, 5)).toBe("%zz%4");
   });
+  it("cookie and query items without '=' (or with many) are skipped in one pass", () => {
+    expect(cookieValue("a;b;lane=gray", "lane")).toBe("gray");
+    expect(cookieValue("a;lane;x=1", "lane")).toBeNull();
+    expect(queryValue("/p?a&b&lane=gray", "lane")).toBe("gray");
+    expect(queryValue("/p?a=b=c&lane", "lane")).toBe("");
+    // Linear: 100,000 items would take minutes with a search restarting at each item.
+    expect(cookieValue("a;".repeat(100000) + "lane=gray", "lane")).toBe("gray");
+    expect(queryValue("/p?" + "a&".repeat(100000) + "lane=gray", "lane")).toBe("gray");
+    const view = new RequestView(new FakeRequest().h("cookie", "a;".repeat(100000) + "lane=gray").h(":path", "/?" + "a=".repeat(100000) + "&lane=gray"));
+    expect(parseSource(parseConfig("{\"source\": \"cookie\", \"name\": \"lane\"}"))!.read(view)).toBe("gray");
+    expect(parseSource(parseConfig("{\"source\": \"query\", \"name\": \"lane\"}"))!.read(view)).toBe("gray");
+  });
 });
