@@ -81,8 +81,12 @@ describe("tagging in Envoy under hostile headers: the demo chain (envoy-config/d
   });
 
   test("D3: other baggage members reach the upstream byte for byte, invalid bytes included", async () => {
-    const got = await lane({ baggage: "a=\xff\xfe;p=\xc3, mesh-tag=blue, b=caf\xc3\xa9" });
+    // Our member is invalid (overlong 'g'), so the filter re-decides and rewrites the baggage.
+    const got = await lane({ baggage: "a=\xff\xfe;p=\xc3, mesh-tag=\xc1\xa7, b=caf\xc3\xa9" });
     assert.deepEqual(got.baggage, ["mesh-tag=stable,a=\xff\xfe;p=\xc3,b=caf\xc3\xa9"]);
+    // A valid incoming tag is kept, and so is the baggage, as it came.
+    const kept = await lane({ baggage: "a=\xff\xfe, mesh-tag=blue" });
+    assert.deepEqual(kept, { upstream: "stable", header: ["blue"], baggage: ["a=\xff\xfe, mesh-tag=blue"], echo: "blue" });
   });
 
   test("D7: x-mesh-tag on two lines routes where the filter says, and the echo and baggage agree", async () => {
