@@ -10,7 +10,22 @@ import { getHeader, getPropertyBytes } from "../../sdk/hostcalls";
 import { HeaderMapTypeValues } from "../../sdk/types";
 import { RawName, RawValue, getHeaderRawInto, getPropertyRawInto } from "../../sdk/rawheaders";
 import { HeaderLines } from "../../sdk/headerlines";
-import { Source, sourceCount } from "./source";
+
+/**
+ * What a view caches: a value with its own slot. The matcher's Source (source.ts) is one; defined
+ * here so the view does not depend on the sources (they depend on it).
+ */
+export class Cached {
+  /** This value's cache slot in every RequestView. */
+  readonly slot: i32;
+  constructor() { this.slot = slots++; }
+  /** Computes the value into the view (view.result / put*); false when absent. */
+  compute(view: RequestView): bool { return false; }
+}
+
+let slots = 0;
+/** Number of slots handed out so far (the size of a RequestView's cache). */
+export function slotCount(): i32 { return slots; }
 
 /** Where values come from: the host by default; unit tests substitute their own. */
 export class ValueProvider {
@@ -68,7 +83,7 @@ export class RequestView {
 
   constructor(public readonly provider: ValueProvider = HOST_PROVIDER) {
     this.direct = provider === HOST_PROVIDER;
-    const n = sourceCount();
+    const n = slotCount();
     this.seen = new StaticArray<u32>(n);
     this.offs = new StaticArray<i32>(n);
     this.lens = new StaticArray<i32>(n);
@@ -100,7 +115,7 @@ export class RequestView {
   }
 
   /** Looks up `src` for this request (read once, then cached): true with ptr/len set, false when absent. */
-  fetch(src: Source): bool {
+  fetch(src: Cached): bool {
     const i = src.slot;
     if (i < this.seen.length && unchecked(this.seen[i]) == this.gen) {
       const off = unchecked(this.offs[i]);
@@ -113,7 +128,7 @@ export class RequestView {
   }
 
   // First use of `src` in this request: compute and cache it.
-  private miss(src: Source): bool {
+  private miss(src: Cached): bool {
     const i = src.slot;
     if (i >= this.seen.length) this.grow();
     let off: i32 = -1, len: i32 = 0;
@@ -128,7 +143,7 @@ export class RequestView {
   }
 
   /** The value of `src` for this request as a string (null = absent). Decodes: not for hot paths. */
-  value(src: Source): string | null {
+  value(src: Cached): string | null {
     return this.fetch(src) ? String.UTF8.decodeUnsafe(this.ptr, <usize>this.len) : null;
   }
 
@@ -228,9 +243,9 @@ export class RequestView {
     raw.release();
   }
 
-  // Sources interned after this view was made (another plugin configured later in the same VM).
+  // Slots handed out after this view was made (another plugin configured later in the same VM).
   private grow(): void {
-    const n = sourceCount();
+    const n = slotCount();
     const seen = new StaticArray<u32>(n);
     const offs = new StaticArray<i32>(n);
     const lens = new StaticArray<i32>(n);

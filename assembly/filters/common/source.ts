@@ -4,7 +4,7 @@
 import { ConfigObject, asciiLower } from "../../sdk/config";
 import { hexVal } from "../../sdk/json";
 import { RawName } from "../../sdk/rawheaders";
-import { RequestView } from "./request-view";
+import { RequestView, Cached, slotCount } from "./request-view";
 
 export const enum SourceKind { Header, Cookie, Query, Path, Method, Authority, SourceIp, Property }
 
@@ -20,7 +20,7 @@ const BOOL_PROPERTIES: string[] = ["connection.mtls"];
 
 const enum PropType { Text, Int, Bool }
 
-export class Source {
+export class Source extends Cached {
   /** What the provider is asked for: a header name (":method" for method) or a property path ("source\0address"). */
   private readonly hostName: string;
   /** hostName encoded once, for string-free host reads. */
@@ -32,11 +32,10 @@ export class Source {
     public readonly kind: SourceKind,
     /** Header name (lower-case), cookie or query parameter name, or property path ("source.port"). */
     public readonly name: string,
-    /** This source's cache slot in a RequestView. */
-    public readonly slot: i32,
     propPath: string,
     private readonly propType: PropType,
   ) {
+    super();
     const host = kind == SourceKind.Header ? name : kind == SourceKind.Method ? ":method" :
       kind == SourceKind.Authority ? ":authority" : kind == SourceKind.SourceIp ? "source\0address" : propPath;
     this.hostName = host;
@@ -213,7 +212,7 @@ function decodeRange(view: RequestView, start: i32, end: i32): bool {
 const interned = new Array<Source>();
 
 /** Number of distinct sources so far (the size of a RequestView's cache). */
-export function sourceCount(): i32 { return interned.length; }
+export function sourceCount(): i32 { return slotCount(); }
 
 /** The one Source for (kind, name), created on first use. */
 export function internSource(kind: SourceKind, name: string): Source {
@@ -226,7 +225,7 @@ export function internSource(kind: SourceKind, name: string): Source {
     if (INT_PROPERTIES.includes(name)) propType = PropType.Int;
     else if (BOOL_PROPERTIES.includes(name)) propType = PropType.Bool;
   }
-  const src = new Source(kind, name, interned.length, kind == SourceKind.Property ? dotsToNul(name) : "", propType);
+  const src = new Source(kind, name, kind == SourceKind.Property ? dotsToNul(name) : "", propType);
   interned.push(src);
   return src;
 }
