@@ -70,6 +70,23 @@ describe("operators", () => {
     expect(matches(leaf(A, "contains", "\"value\": \"exemple\""))).toBe(false);
     expect(matches(leaf(NOPE, "contains", "\"value\": \"x\""))).toBe(false);
   });
+  it("contains finds overlapping and self-similar operands (a linear search, not a restart per byte)", () => {
+    const H = "\"source\": \"header\", \"name\": \"x-h\"";
+    const r = (v: string): FakeRequest => new FakeRequest().h("x-h", v);
+    expect(matches(leaf(H, "contains", "\"value\": \"aab\""), r("aaab"))).toBe(true);
+    expect(matches(leaf(H, "contains", "\"value\": \"abab\""), r("abaabab"))).toBe(true);
+    expect(matches(leaf(H, "contains", "\"value\": \"abab\""), r("abaaba"))).toBe(false);
+    expect(matches(leaf(H, "contains", "\"value\": \"aaaa\""), r("aaaa"))).toBe(true);
+    expect(matches(leaf(H, "contains", "\"value\": \"a\""), r(""))).toBe(false);
+    // 200,000 bytes of "a" against "a…ab" (1,000 bytes): 200 M byte comparisons for a naive search.
+    const op = "a".repeat(999) + "b";
+    expect(matches(leaf(H, "contains", "\"value\": \"" + op + "\""), r("a".repeat(200000)))).toBe(false);
+    expect(matches(leaf(H, "contains", "\"value\": \"" + op + "\""), r("a".repeat(200000) + "b"))).toBe(true);
+  });
+  it("values are compared as bytes: invalid UTF-8 never equals an operand", () => {
+    // The FakeRequest hands strings over; U+FFFD stands for what a lax decoder makes of a stray byte.
+    expect(matches(leaf(UID, "equals", "\"value\": \"120\""), new FakeRequest().h("x-user-id", "120\uFFFD"))).toBe(false);
+  });
   it("in", () => {
     expect(matches(leaf(UID, "in", "\"values\": [\"7\", \"120\"]"))).toBe(true);
     expect(matches(leaf(UID, "in", "\"values\": [\"7\", \"1200\"]"))).toBe(false);
