@@ -139,6 +139,19 @@ describe("D2/D3: incoming tags are judged as bytes", () => {
     assert.equal(lane(run(h, { "x-mesh-tag": "v1.2_canary-A~" })).echo, "v1.2_canary-A~", "an unconfigured valid tag is kept too");
   });
 
+  test("rule values are compared as bytes: invalid or overlong UTF-8 never equals an operand", async () => {
+    const h = await host({
+      rules: [
+        { name: "eq", tag: "gray", match: { source: "header", name: "x-env", operator: "equals", value: "gray" } },
+        { name: "in", tag: "blue", match: { source: "header", name: "x-env", operator: "in", values: ["g", "beta"] } },
+      ],
+    });
+    for (const v of ["gray\x80", "gray\xc3", "\xc1\xa7", "\xc1\xa7\xc1\xb2\xc1\xa1\xc1\xb9"]) {
+      assert.deepEqual(run(h, { "x-env": bytes(v) }).requestHeaders.getAll("x-mesh-tag"), [], JSON.stringify(v));
+    }
+    assert.deepEqual(run(h, { "x-env": "gray" }).requestHeaders.getAll("x-mesh-tag"), ["gray"]);
+  });
+
   test("other baggage members pass through byte for byte, invalid bytes included", async () => {
     const h = await host(cfg);
     const s = run(h, { baggage: bytes("a=\xff\xfe;p=\xc3, mesh-tag=\xc1\xa7, b=caf\xc3\xa9,c=%E2%82%AC") });
