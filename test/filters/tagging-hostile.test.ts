@@ -57,16 +57,17 @@ describe("D1: list-valued headers cost linear time", () => {
     const SIZE = 32 * 1024;
     const fill = (unit: string) => unit.repeat(Math.ceil(SIZE / unit.length)).slice(0, SIZE);
     type Req = [Record<string, string>, string];
-    const normal: Req = [{ baggage: fill("k=v,"), cookie: fill("k=v; ") }, "/p?" + fill("k=v&")];
-    const shapes: Record<string, Req> = {
-      "baggage a,a,a": [{ baggage: fill("a,") }, "/"],
-      "baggage =,=,=": [{ baggage: fill("=,") }, "/"],
-      "baggage a=b=c=…": [{ baggage: fill("a=") }, "/"],
-      "baggage OWS": [{ baggage: fill(" \t ,") }, "/"],
-      "cookie a;a;a": [{ cookie: fill("a;") }, "/"],
-      "cookie a=a=a": [{ cookie: fill("a=") }, "/"],
-      "query a&a&a": [{}, "/p?" + fill("a&")],
-      "query a=a=a": [{}, "/p?" + fill("a=")],
+    // Each adversarial shape against a normal value of the same header and the same size.
+    const normal = { baggage: [{ baggage: fill("k=v,") }, "/"] as Req, cookie: [{ cookie: fill("k=v; ") }, "/"] as Req, query: [{}, "/p?" + fill("k=v&")] as Req };
+    const shapes: Record<string, [Req, Req]> = {
+      "baggage a,a,a": [[{ baggage: fill("a,") }, "/"], normal.baggage],
+      "baggage =,=,=": [[{ baggage: fill("=,") }, "/"], normal.baggage],
+      "baggage a=b=c=…": [[{ baggage: fill("a=") }, "/"], normal.baggage],
+      "baggage OWS": [[{ baggage: fill(" \t ,") }, "/"], normal.baggage],
+      "cookie a;a;a": [[{ cookie: fill("a;") }, "/"], normal.cookie],
+      "cookie a=a=a": [[{ cookie: fill("a=") }, "/"], normal.cookie],
+      "query a&a&a": [[{}, "/p?" + fill("a&")], normal.query],
+      "query a=a=a": [[{}, "/p?" + fill("a=")], normal.query],
     };
     const cost = ([headers, path]: Req, n: number) => {
       const t0 = process.cpuUsage();
@@ -74,20 +75,22 @@ describe("D1: list-valued headers cost linear time", () => {
       const d = process.cpuUsage(t0);
       return (d.user + d.system) / n;
     };
-    cost(normal, 20); // warm up
-    const base = cost(normal, 40);
+    cost(normal.baggage, 20); // warm up
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1];
     const report: string[] = [];
     let worst = 0;
-    for (const [name, req] of Object.entries(shapes)) {
-      // Size the normal request's cost into each measurement too, so load on the machine moves both.
-      const c = cost(req, 40), n = cost(normal, 40);
-      const ratio = c / Math.min(n, base);
+    for (const [name, [req, same]] of Object.entries(shapes)) {
+      // Interleaved with the normal request, median of three: load on the machine moves both alike.
+      const adv: number[] = [], norm: number[] = [];
+      for (let k = 0; k < 3; k++) { adv.push(cost(req, 40)); norm.push(cost(same, 40)); }
+      const ratio = median(adv) / median(norm);
       worst = Math.max(worst, ratio);
       report.push(`${name} ${ratio.toFixed(2)}×`);
     }
     console.log(`# adversarial/normal cost, 32 KiB headers: ${report.join(", ")}`);
-    // Linear: within a small factor (a quadratic scan of 32 KiB is hundreds of times the normal cost).
-    assert.ok(worst < 3, report.join(", "));
+    // Linear: within a small factor (noise on a loaded machine reaches 4×); a quadratic scan of 32 KiB
+    // costs 60–800 times the normal request (measured on the previous version).
+    assert.ok(worst < 8, report.join(", "));
     assert.equal(h.traps.length, 0);
   });
 
