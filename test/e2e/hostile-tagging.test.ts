@@ -108,3 +108,33 @@ describe("tagging in Envoy under hostile headers: the demo chain (envoy-config/d
       "our key twice is ambiguous: re-decided, one line written");
   });
 });
+
+describe("tagging in Envoy: rules over a header sent on several lines", () => {
+  const routes: RouteSpec[] = [{ headers: { "x-mesh-tag": "gray" }, cluster: "gray" }, { prefix: "/", cluster: "stable" }];
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({
+      upstreams: ["gray", "stable"], routes,
+      filters: [{
+        module: "tagging",
+        config: {
+          rules: [
+            { name: "uid", tag: "gray", match: { source: "header", name: "user-id", operator: "modulo", divisor: 100, remainder: 20 } },
+            { name: "lane", tag: "gray", match: { source: "cookie", name: "lane", operator: "equals", value: "gray" } },
+          ],
+        },
+      }],
+    });
+  });
+  after(() => stack?.stop());
+
+  test("every line is seen: user-id 120 + 121 is no user id; a cookie on the second cookie line is found", async () => {
+    // The rule sees "120,121" (lines joined as HTTP combines them), not just the first line (120 → gray).
+    assert.equal((await stack.request("/", { headers: { "user-id": ["120", "121"] } })).headers["x-upstream"], "stable");
+    assert.equal((await stack.request("/", { headers: { "user-id": ["120"] } })).headers["x-upstream"], "gray");
+    // Envoy 1.40 joins cookie lines itself ("; "; the first line already holds both); the filter joins
+    // them the same way on a host that does not.
+    assert.equal((await stack.request("/", { headers: { cookie: ["a=1", "lane=gray"] } })).headers["x-upstream"], "gray");
+    assert.equal((await stack.request("/", { headers: { cookie: ["lane=blue", "a=1"] } })).headers["x-upstream"], "stable");
+  });
+});
