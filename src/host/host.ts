@@ -3,18 +3,19 @@
 // shared data, callouts, foreign-function calls, traps.
 import { GrpcStatus, LOG_LEVELS, type LogLevelName, Status } from "./abi.js";
 import { type BytesLike, type Pair, toBytes } from "./bytes.js";
-import { type GrpcReply, GrpcCall, HttpCall } from "./callouts.js";
+import { type CalloutHost, type GrpcReply, GrpcCall, HttpCall } from "./callouts.js";
 import { VirtualClock } from "./clock.js";
 import { builtinForeign, type ForeignCall, type ForeignFunction } from "./foreign.js";
 import type { HeaderMap } from "./header-map.js";
 import { checkModule, compileModule } from "./loader.js";
 import { type MetricValue, MetricsStore } from "./metrics.js";
 import { encodeAll, type PluginFacts, type PropertyInit } from "./properties.js";
+import type { CalloutScratch, PluginHost, VmStream } from "./services.js";
 import { SharedDataStore, SharedDataView } from "./shared-data.js";
-import { HttpStream, ProxyWasmTrap, type StreamOptions } from "./stream.js";
-import { type CalloutScratch, Vm } from "./vm.js";
+import { type FailurePolicy, HttpStream, ProxyWasmTrap, type StreamHost, type StreamOptions } from "./stream.js";
+import { Vm } from "./vm.js";
 
-export type FailurePolicy = "FAIL_CLOSED" | "FAIL_OPEN" | "FAIL_RELOAD";
+export type { FailurePolicy };
 
 export interface ProxyHostOptions {
   /** Path to a compiled module (e.g. "build/add-header.wasm"), its bytes, or a compiled module. */
@@ -75,7 +76,7 @@ export interface TrapRecord {
   stream: HttpStream | null;
 }
 
-export class ProxyHost {
+export class ProxyHost implements PluginHost<Vm>, StreamHost, CalloutHost {
   readonly vms: Vm[] = [];
   readonly clock: VirtualClock;
   readonly store: SharedDataStore;
@@ -320,7 +321,8 @@ export class ProxyHost {
     if (this.opts.printLogs) process.stderr.write(`[wasm ${entry.level}] vm${vm.index}: ${message}\n`);
   }
 
-  reportTrap(vm: Vm, fn: string, message: string, stream: HttpStream | null): void {
+  reportTrap(vm: Vm, fn: string, message: string, vmStream: VmStream | null): void {
+    const stream = vmStream as HttpStream | null; // every stream this host opens is an HttpStream
     // An abort logs its reason at critical level just before proc_exit; keep it with the trap.
     const last = this.logs.at(-1);
     const full = last && last.vm === vm.index && last.level === "critical" && last.message.startsWith("abort:")
@@ -368,7 +370,7 @@ export class ProxyHost {
   }
 
   callForeign(vm: Vm, name: string, args: Uint8Array): { status: number; result?: Uint8Array } {
-    const stream = vm.currentStream();
+    const stream = vm.currentStream() as HttpStream | null; // every stream this host opens is an HttpStream
     const rec: ForeignCall = { name, args, argsText: new TextDecoder().decode(args), vm: vm.index, contextId: vm.contextId(), stream, status: Status.Ok };
     this.foreignCalls.push(rec);
     const user = this.foreign[name];

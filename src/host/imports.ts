@@ -6,8 +6,10 @@ import {
   type AbiVersion, BUFFER_TYPE_MAX, BufferType, Errno, LOG_LEVELS, MAP_TYPE_MAX, STREAM_TYPE_MAX, Status, StreamType,
 } from "./abi.js";
 import { deserializePairs, serializePairs, toText } from "./bytes.js";
-import { MemoryAccessError } from "./memory.js";
-import type { Vm } from "./vm.js";
+import type { HeaderMap } from "./header-map.js";
+import { MemoryAccessError, type ModuleMemory } from "./memory.js";
+import type { VmMetrics } from "./metrics.js";
+import type { BufferRef, PluginHost } from "./services.js";
 
 type Fn = (...args: any[]) => any;
 
@@ -39,7 +41,32 @@ const ABI_01_ONLY = ["proxy_get_configuration", "proxy_continue_request", "proxy
 const ABI_02_ONLY = ["proxy_continue_stream", "proxy_close_stream"];
 const ABI_021_ONLY = ["proxy_get_log_level"];
 
-export function createImports(vm: Vm, abi: AbiVersion): WebAssembly.Imports {
+/**
+ * The VM as its host functions act on it (the VM layer implements it): its memory and metric ids,
+ * the context-scoped state (buffers, maps, status, properties) and the stream actions.
+ */
+export interface HostFunctionTarget<V> {
+  readonly host: PluginHost<V>;
+  readonly memory: ModuleMemory;
+  readonly metrics: VmMetrics;
+  readonly failed: string | null;
+  readonly status: { code: number; message: string };
+  done(): number;
+  setEffectiveContext(id: number): number;
+  setTickPeriod(ms: number): number;
+  getBuffer(type: number): BufferRef | null;
+  getMap(type: number, mutable: boolean): HeaderMap | null;
+  inAccessLog(): boolean;
+  headersModified(type: number): void;
+  continueStream(type: number): number;
+  closeStream(type: number): number;
+  sendLocalResponse(code: number, details: string, body: Uint8Array, headers: [string, string][], grpc: number): void;
+  registerQueue(name: string): number;
+  getProperty(path: string): Uint8Array | undefined;
+  setProperty(path: string, value: Uint8Array): number;
+}
+
+export function createImports<V extends HostFunctionTarget<V>>(vm: V, abi: AbiVersion): WebAssembly.Imports {
   const mem = vm.memory;
   const host = vm.host;
   const str = (p: number, l: number) => mem.readString(p, l);
@@ -386,7 +413,7 @@ function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 /** Names of every host function provided to a module of `abi` (for load checks and docs). */
 export function providedImports(abi: AbiVersion): Set<string> {
-  const dummy = { memory: {}, host: {} } as unknown as Vm;
+  const dummy = { memory: {}, host: {} } as unknown as HostFunctionTarget<never>;
   const imp = createImports(dummy, abi);
   const out = new Set<string>();
   for (const [mod, fns] of Object.entries(imp)) for (const n of Object.keys(fns as object)) out.add(`${mod}.${n}`);
