@@ -150,6 +150,26 @@ export class ProxyHost implements PluginHost<Vm>, StreamHost, CalloutHost {
     return host;
   }
 
+  /**
+   * Starts the plugin on VMs whose instances already run (created from their `imports()` and
+   * started by someone else): the as-pect front-end, where VM 0 is the spec's own instance. Each
+   * VM gets a new root context (on_context_create, on_vm_start, on_configure), as in create().
+   */
+  static attach(opts: ProxyHostOptions, vms: Vm[]): ProxyHost {
+    const host = new ProxyHost(opts, compileModule(opts.wasm));
+    let ok = vms.length > 0;
+    vms.forEach((vm, i) => {
+      vm.attach(host, i);
+      host.vms.push(vm);
+      const r = host.startRoot(vm);
+      vm.rootContextId = r.id;
+      ok = r.ok && ok;
+    });
+    host.configured = ok;
+    host.throwPendingTrap();
+    return host;
+  }
+
   /** The wasm log level (proxy_get_log_level); lowering or raising it takes effect at once. */
   get logLevel(): LogLevelName {
     return LOG_LEVELS[this.logLevelNumber];
@@ -175,6 +195,11 @@ export class ProxyHost implements PluginHost<Vm>, StreamHost, CalloutHost {
    * configure; if every VM accepts, new streams use it and the old root contexts are retired.
    */
   async reconfigure(pluginConfig: unknown): Promise<boolean> {
+    return this.reconfigureNow(pluginConfig);
+  }
+
+  /** reconfigure(), synchronously (for callers that cannot await: the as-pect front-end). */
+  reconfigureNow(pluginConfig: unknown): boolean {
     const bytes = configBytes(pluginConfig);
     const old = this.vms.map((vm) => vm.rootContextId);
     const fresh: number[] = [];

@@ -45,7 +45,7 @@ export class Vm implements HostFunctionTarget<Vm> {
   nextGrpcCallId = 1;
   nextGrpcStreamId = 2;
 
-  constructor(readonly host: PluginHost<Vm>, readonly index: number, readonly abi: AbiVersion) {
+  constructor(public host: PluginHost<Vm>, public index: number, readonly abi: AbiVersion) {
     this.metrics = new VmMetrics(host.metricsStore);
   }
 
@@ -71,6 +71,19 @@ export class Vm implements HostFunctionTarget<Vm> {
     this.instance = instance;
     this.fns = instance.exports as unknown as Exported;
     this.memory.bind(instance.exports);
+  }
+
+  /**
+   * Hands this running instance to another plugin host (the as-pect front-end: one spec instance,
+   * a new host per test). Context ids keep counting; metric ids move to the new host's stats store.
+   */
+  attach(host: PluginHost<Vm>, index: number): void {
+    this.host = host;
+    this.index = index;
+    this.metrics.rebind(host.metricsStore);
+    this.failed = null;
+    this.ticks.clear();
+    this.pendingDone.clear();
   }
 
   has(name: string): boolean {
