@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: build every module, make sure a real Envoy is installed, then run
-//   1. the as-pect unit tests (assembly/__tests__/**/*.spec.ts, and assembly/filters/*/__tests__),
+//   1. the as-pect specs (assembly/**/__tests__, examples/*/assembly/__tests__) on the test host,
 //   2. the node:test suites (test/**/*.test.ts, examples/*/*.test.ts) — host, filters over compiled
 //      .wasm, end-to-end in Envoy, conformance, packaging.
 // Ends with one line `N passed, N failed` summing both runners.
@@ -43,7 +43,9 @@ async function aspect() {
   const specs = walk(join(root, "assembly"), (p) => p.endsWith(".spec.ts"));
   if (!specs.length) return;
   console.log(`\n== as-pect: ${specs.length} spec file(s)`);
-  const { code, text } = await run(join(root, "node_modules/.bin/asp"), ["--config", "as-pect.config.js", "--no-logo"]);
+  // The config loads the test-host front-end from src/ (TypeScript): as-pect's node runs it through tsx.
+  const nodeOptions = `${process.env.NODE_OPTIONS ?? ""} --import tsx`.trim();
+  const { code, text } = await run(join(root, "node_modules/.bin/asp"), ["--config", "as-pect.config.js", "--no-logo"], { NODE_OPTIONS: nodeOptions });
   const clean = text.replace(/\x1b\[[0-9;]*m/g, "");
   const m = /\[Tests\]:\s*(\d+)\s*\/\s*(\d+)/.exec(clean);
   if (!m) { totals.failed++; console.log("as-pect: no summary line found (counted as 1 failure)"); return; }
