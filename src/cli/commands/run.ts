@@ -54,6 +54,11 @@ options:
     const config = readConfig(values.config, p.config);
     const built = await buildModule(p, { quiet: true });
     console.log(`built ${relative(p.root, built.path)} (${(built.bytes / 1024).toFixed(1)} KiB)`);
+    // Listen for Ctrl-C before Envoy starts: the harness installs an exit-at-once handler otherwise.
+    const interrupted = new Promise<void>((resolve) => {
+      process.once("SIGINT", () => resolve());
+      process.once("SIGTERM", () => resolve());
+    });
     const upstream = await startUpstream("echo", echo);
     let url: string, what: string, stop: () => Promise<unknown>;
     try {
@@ -88,11 +93,7 @@ options:
     console.log("try:");
     for (const t of tries) console.log(`  ${curlLine(url, t)}${t.title ? `   # ${t.title}` : ""}`);
     console.log("Ctrl-C stops.");
-    await new Promise<void>((resolve) => {
-      const done = () => resolve();
-      process.once("SIGINT", done);
-      process.once("SIGTERM", done);
-    });
+    await interrupted;
     await stop();
     await upstream.stop();
     return 0;

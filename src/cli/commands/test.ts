@@ -17,6 +17,21 @@ function testFiles(dir: string, out: string[] = []): string[] {
   return out;
 }
 
+/** as-pect failures that mean a setup mistake, explained with the fix; null for anything else. */
+export function explainAspectFailure(out: string): string | null {
+  // Node: `WebAssembly.instantiate(): Import #3 module="env" function="proxy_log" error: …`
+  const link = /WebAssembly\.instantiate\(\): Import #\d+ module="([^"]+)"(?: function="([^"]+)")?/.exec(out);
+  if (link) {
+    const what = link[2] ? `${link[1]}.${link[2]}` : `the module "${link[1]}"`;
+    return `the spec imports ${what} and nothing provides it: the filter's host functions, WASI (which the SDK's abort uses: proc_exit) ` +
+      `and the TestHost functions (proxy_test) come from the proxy-wasm test host.\n  fix: as-pect.config.js should be \`export { default } from "proxy-wasm-as/aspect";\``;
+  }
+  if (/Cannot find package 'proxy-wasm-as'|ERR_MODULE_NOT_FOUND[^\n]*proxy-wasm-as/.test(out)) {
+    return "as-pect.config.js imports proxy-wasm-as, which is not installed.\n  fix: npm install";
+  }
+  return null;
+}
+
 export const command: Command = {
   summary: "build, then run the as-pect specs on the test host and the node:test files in test/",
   usage: `usage: proxy-wasm-as test [--specs GLOB] [--no-specs] [--no-node]
@@ -44,6 +59,8 @@ options:
     if (!values["no-specs"]) {
       const env: Record<string, string> = values.specs ? { PROXY_WASM_SPECS: values.specs } : {};
       const { code, text } = await runTee(projectBin(p, "asp"), ["--config", "as-pect.config.js", "--no-logo"], { cwd: p.root, env });
+      const hint = explainAspectFailure(stripAnsi(text));
+      if (hint) console.error(`\nproxy-wasm-as test: ${hint}`);
       const m = /\[Tests\]:\s*(\d+)\s*\/\s*(\d+)/.exec(stripAnsi(text));
       if (!m) failed++;
       else {
