@@ -74,6 +74,7 @@ options:
       const { code, text } = await runTee(process.execPath, ["--test", "--test-reporter=spec", ...files.map((f) => relative(p.root, f))], { cwd: p.root });
       const clean = stripAnsi(text);
       const num = (label: string) => Number((new RegExp(`ℹ ${label} (\\d+)`).exec(clean) ?? [0, 0])[1]);
+      if (!/ℹ tests \d+/.test(clean)) failed++; // node --test ran nothing: not a pass
       passed += num("pass");
       failed += num("fail") + num("cancelled");
       if (code !== 0 && num("fail") + num("cancelled") === 0) failed++;
