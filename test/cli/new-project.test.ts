@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, posix } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -30,11 +30,14 @@ const ok = (r: Run, what: string) => assert.equal(r.status, 0, `${what} failed (
 const cli = (args: string[]) => sh(join(project, "node_modules/.bin/proxy-wasm-as"), args, project);
 
 let tarball = "";
+let packedFiles: string[] = [];
 
 test("npx proxy-wasm-as new my-filter, from the packed tarball, outside the repo", () => {
   const packed = npm(["pack", "--json", "--pack-destination", work], root);
   ok(packed, "npm pack");
-  tarball = join(work, JSON.parse(packed.stdout.slice(packed.stdout.indexOf("[")))[0].filename);
+  const info = JSON.parse(packed.stdout.slice(packed.stdout.indexOf("[")))[0];
+  tarball = join(work, info.filename);
+  packedFiles = info.files.map((f: { path: string }) => f.path);
   assert.ok(!work.startsWith(root));
   const r = npm(["exec", "--yes", `--package=${tarball}`, "--", "proxy-wasm-as", "new", "my-filter", "--sdk", tarball], work);
   ok(r, "npx proxy-wasm-as new");
@@ -45,6 +48,32 @@ test("npx proxy-wasm-as new my-filter, from the packed tarball, outside the repo
   assert.equal(pkg.type, "module");
   assert.equal(pkg.overrides.assemblyscript, "$assemblyscript");
   assert.match(readFileSync(join(project, "envoy.yaml"), "utf8"), /filename: build\/my-filter\.wasm/);
+});
+
+test("every relative link in the packed Markdown resolves inside the tarball", () => {
+  assert.ok(packedFiles.length, "needs the tarball");
+  const files = new Set(packedFiles);
+  const dirs = new Set(packedFiles.flatMap((f) => f.split("/").slice(0, -1).map((_, i, a) => a.slice(0, i + 1).join("/"))));
+  const extracted = join(work, "extracted");
+  sh("tar", ["xzf", tarball, "-C", work], work);
+  sh("mv", [join(work, "package"), extracted], work);
+  const broken: string[] = [];
+  let checked = 0;
+  for (const md of packedFiles.filter((f) => f.endsWith(".md"))) {
+    const text = readFileSync(join(extracted, md), "utf8").replace(/```[\s\S]*?```/g, "");
+    for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      const href = m[1].split("#")[0];
+      if (!href || /^[a-z]+:/i.test(href)) continue;
+      const target = posix.normalize(posix.join(posix.dirname(md), href)).replace(/\/$/, "");
+      checked++;
+      if (!files.has(target) && !dirs.has(target)) broken.push(`${md}: ${m[1]}`);
+    }
+  }
+  assert.ok(checked > 10, `found ${checked} links`);
+  assert.deepEqual(broken, [], "links that do not resolve in the package");
+  for (const f of ["docs/api.md", "docs/testing.md", "docs/sdk.md", "src/host/README.md", "assembly/testing/index.ts", "templates/filter/package.json", "dist/cli/main.js", "dist/host/aspect.js", "dist/envoy/index.js", "dist/devproxy/index.js", "scripts/setup-envoy.mjs"]) {
+    assert.ok(files.has(f), `the package ships ${f}`);
+  }
 });
 
 test("npm install, then npm test passes: the as-pect spec (request headers → local reply) and the test-host test", () => {
