@@ -40,7 +40,7 @@ function run(cmd, args, env = {}) {
 const totals = { passed: 0, failed: 0, skipped: 0 };
 
 async function aspect() {
-  const specs = walk(join(root, "assembly"), (p) => p.endsWith(".spec.ts"));
+  const specs = [...walk(join(root, "assembly"), (p) => p.endsWith(".spec.ts")), ...walk(join(root, "examples"), (p) => p.endsWith(".spec.ts"))];
   if (!specs.length) return;
   console.log(`\n== as-pect: ${specs.length} spec file(s)`);
   // The config loads the test-host front-end from src/ (TypeScript): as-pect's node runs it through tsx.

@@ -139,6 +139,13 @@ test("npm start (proxy-wasm-as run) serves requests through Envoy in front of th
   }
 });
 
+test("the generated envoy.yaml is a valid Envoy 1.40 bootstrap with the built module", () => {
+  const install = JSON.parse(readFileSync(join(project, "node_modules/proxy-wasm-as/.cache/envoy.json"), "utf8")) as { path: string };
+  const r = sh(install.path, ["--mode", "validate", "-c", "envoy.yaml"], project, {}, 120_000);
+  ok(r, "envoy --mode validate -c envoy.yaml");
+  assert.match(r.out, /configuration 'envoy\.yaml' OK/);
+});
+
 test("config check: the filter judges a configuration", () => {
   ok(cli(["config", "check", "build/my-filter.wasm", "config.json"]), "config check of the shipped config");
   writeFileSync(join(work, "bad.json"), `{"header": "x-api-key", "keys": []}`);
