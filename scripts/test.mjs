@@ -43,9 +43,7 @@ async function aspect() {
   const specs = [...walk(join(root, "assembly"), (p) => p.endsWith(".spec.ts")), ...walk(join(root, "examples"), (p) => p.endsWith(".spec.ts"))];
   if (!specs.length) return;
   console.log(`\n== as-pect: ${specs.length} spec file(s)`);
-  // The config loads the test-host front-end from src/ (TypeScript): as-pect's node runs it through tsx.
-  const nodeOptions = `${process.env.NODE_OPTIONS ?? ""} --import tsx`.trim();
-  const { code, text } = await run(join(root, "node_modules/.bin/asp"), ["--config", "as-pect.config.js", "--no-logo"], { NODE_OPTIONS: nodeOptions });
+  const { code, text } = await run(join(root, "node_modules/.bin/asp"), ["--config", "as-pect.config.js", "--no-logo"]);
   const clean = text.replace(/\x1b\[[0-9;]*m/g, "");
   const m = /\[Tests\]:\s*(\d+)\s*\/\s*(\d+)/.exec(clean);
   if (!m) { totals.failed++; console.log("as-pect: no summary line found (counted as 1 failure)"); return; }
