@@ -81,6 +81,13 @@ async function main() {
     const { code } = await run(process.execPath, [setup]);
     if (code !== 0) console.log("setup-envoy failed: the end-to-end tests will fail and say why");
   }
+  // The OCI registry, skopeo and Istio's own code (tools/istio-render) for test/oci and test/istio.
+  const setupIstio = join(root, "scripts", "setup-istio.mjs");
+  if (existsSync(setupIstio)) {
+    console.log("\n== registry, skopeo, istio-render");
+    const { code } = await run(process.execPath, [setupIstio]);
+    if (code !== 0) console.log("setup-istio failed: the OCI and Istio tests will fail and say why");
+  }
   if (!filter) await aspect();
   await nodeTests();
   const skipped = totals.skipped ? `, ${totals.skipped} skipped` : "";
