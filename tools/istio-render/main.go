@@ -187,6 +187,9 @@ func main() {
 		if *insecure != "" {
 			opts.InsecureRegistries.Insert(*insecure)
 		}
+		if err := os.MkdirAll(*fetchDir, 0o755); err != nil {
+			fail("%v", err)
+		}
 		cache := wasm.NewLocalFileCache(*fetchDir, opts)
 		defer cache.Cleanup()
 		// The agent rewrites the resources in place; a fetch failure turns a resource into an RBAC
