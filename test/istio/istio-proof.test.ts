@@ -103,6 +103,19 @@ describe("istiod (pilot/test/xds) renders the generated WasmPlugins for the ingr
     assert.deepEqual(ecdsNames(render("CLIENT").chains[0]).map(pluginOf), ["trace-id"]);
   });
 
+  test("tagging-outbound (mode CLIENT) lands on a shop sidecar's outbound HTTP listener only, not inbound; the gateway plugins not at all", () => {
+    const r = istioRender({
+      manifests: ["test/istio/fixtures/cart-service-entry.yaml", write("tagging.yaml", files["tagging.yaml"])],
+      proxy: "sidecar", namespace: "shop", labels: { app: "frontend" },
+    });
+    const wasm = (re: RegExp) => r.chains.filter((c) => re.test(c.listener)).flatMap((c) => ecdsNames(c));
+    assert.deepEqual(wasm(/^0\.0\.0\.0_80/).map((n) => /shop\.([a-z-]+)/.exec(n)?.[1]), ["tagging-outbound"]);
+    assert.ok(r.chains.some((c) => /^virtualInbound/.test(c.listener)), "inbound HTTP chains exist");
+    assert.deepEqual(wasm(/^virtualInbound/), []);
+    assert.equal(r.extensionConfigs.length, 1);
+    assert.deepEqual(JSON.parse(wasmConfigOf(r.extensionConfigs[0]).configuration.value), config("tagging-outbound"));
+  });
+
   test("the TrafficExtension equivalents render the same chain and the same filter configurations", () => {
     assert.deepEqual(ecdsNames(trafficExtensions.chains[0]).map(pluginOf), FILTERS);
     const strip = (r: IstioRender) => r.extensionConfigs.map((ec) => {
