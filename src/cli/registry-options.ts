@@ -1,7 +1,7 @@
 // The registry options push and pull share: credentials, TLS, progress.
 import { readFileSync } from "node:fs";
 import { storedCredentials, parseReference, type RegistryOptions } from "../oci/index.js";
-import { UsageError } from "./command.js";
+import { CliError } from "./command.js";
 
 export const REGISTRY_FLAGS = {
   username: { type: "string" },
@@ -30,14 +30,14 @@ export function registryOptions(ref: string, v: Values): RegistryOptions {
   const user = v.username ?? process.env.REGISTRY_USERNAME;
   if (user) {
     const password = v["password-stdin"] ? readFileSync(0, "utf8").replace(/\r?\n$/, "") : process.env.REGISTRY_PASSWORD;
-    if (!password) throw new UsageError(`--username ${user} needs a password: pipe it into --password-stdin (or set REGISTRY_PASSWORD)`);
+    if (!password) throw new CliError(`--username ${user} needs a password`, "pipe it into --password-stdin (or set REGISTRY_PASSWORD)", 2);
     credentials = { username: user, password };
   } else if (v["password-stdin"]) {
-    throw new UsageError("--password-stdin needs --username");
+    throw new CliError("--password-stdin needs --username", "add --username USER", 2);
   }
   let ca: Buffer | undefined;
   if (v["ca-file"]) {
-    try { ca = readFileSync(v["ca-file"]); } catch (e: any) { throw new UsageError(`--ca-file: ${e.message}`); }
+    try { ca = readFileSync(v["ca-file"]); } catch (e: any) { throw new CliError(`--ca-file: ${e.message}`, "give the PEM file of the CA that signed the registry's certificate", 2); }
   }
   return {
     credentials, ca, plainHttp: v["plain-http"], insecureSkipVerify: v.insecure,

@@ -10,7 +10,7 @@ import { gunzipSync } from "node:zlib";
 import {
   buildWasmImage, extractPlugin, layoutTar, MEDIA, packageModule, parseManifest, readLayout, sha256, VARIANT_ANNOTATION,
 } from "../../src/oci/index.js";
-import { main } from "../../src/cli/main.js";
+import { cli } from "./lib/cli.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "oci-package-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -104,24 +104,20 @@ describe("package: the OCI image layout", () => {
 describe("package: the command", () => {
   test("writes the three filters' layouts and prints their digests; a missing module says to build", async () => {
     const out = join(tmp, "cli");
-    const lines: string[] = [];
-    const log = console.log;
-    console.log = (s: string) => lines.push(s);
-    try {
-      assert.equal(await main(["package", "--out", out, "--tag", "2.0.0"]), 0);
-    } finally { console.log = log; }
+    const r = await cli(["package", "--out", out, "--tag", "2.0.0"]);
+    assert.equal(r.code, 0, r.err);
+    const lines = r.out.split("\n");
     assert.equal(lines.length, 3);
     for (const [i, m] of ["trace-id", "tagging", "rate-limit"].entries()) {
       assert.match(lines[i], new RegExp(`^${m} +sha256:[0-9a-f]{64} `));
       const { image } = await readLayout(join(out, `${m}.tar`), "2.0.0");
       assert.ok(lines[i].includes(image.digest));
     }
-    const errors: string[] = [];
-    const err = console.error;
-    console.error = (s: string) => errors.push(s);
-    try {
-      assert.equal(await main(["package", "no-such-filter", "--out", out]), 2);
-    } finally { console.error = err; }
-    assert.match(errors.join("\n"), /no-such-filter\.wasm does not exist: run `npm run build` first/);
+    const missing = await cli(["package", "no-such-filter", "--out", out]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.err, /no-such-filter\.wasm does not exist\n  fix: run `npm run build` first/);
+    const usage = await cli(["package", "--istio", join(out, "istio")]);
+    assert.equal(usage.code, 2);
+    assert.match(usage.err, /--istio needs --registry\n  fix: add --registry REGISTRY/);
   });
 });

@@ -5,8 +5,8 @@ import { modulePath } from "../../envoy/bootstrap.js";
 import { manifestFiles } from "../../istio/manifests.js";
 import { CHAIN } from "../../istio/plugins.js";
 import { packageModule } from "../../oci/index.js";
-import { parse } from "../args.js";
-import { UsageError, type Command } from "../command.js";
+import { CliError, parse, type Command } from "../command.js";
+import { asCliErrors } from "../user-error.js";
 
 export const FILTERS = ["trace-id", "tagging", "rate-limit"];
 export const DEFAULT_OUT = join("build", "oci");
@@ -33,24 +33,24 @@ export const command: Command = {
 The image has one tar+gzip layer holding plugin.wasm and the annotation
 module.wasm.image/variant=compat. It is reproducible: the same module gives the same digest.
 Next: proxy-wasm-as push ${DEFAULT_OUT}/<name> registry.example.com/wasm/<name>:<tag>`,
-  async run(args) {
-    const { values, positionals } = parse(args, {
+  run: (args) => asCliErrors(async () => {
+    const { values, positionals } = parse("package", args, {
       out: { type: "string" }, tag: { type: "string" }, istio: { type: "string" }, registry: { type: "string" },
       "image-pull-secret": { type: "string" }, "rate-limit-fail-strategy": { type: "string" },
     });
     const out = values.out ?? DEFAULT_OUT;
     const tag = values.tag ?? projectVersion();
-    if (values.istio && !values.registry) throw new UsageError("--istio needs --registry (where the images will be pushed, e.g. registry.example.com/wasm)");
+    if (values.istio && !values.registry) throw new CliError("--istio needs --registry", "add --registry REGISTRY, where the images will be pushed (e.g. registry.example.com/wasm)", 2);
     const failStrategy = values["rate-limit-fail-strategy"];
     if (failStrategy && !["FAIL_OPEN", "FAIL_CLOSE", "FAIL_RELOAD"].includes(failStrategy)) {
-      throw new UsageError(`--rate-limit-fail-strategy ${failStrategy}: use FAIL_OPEN, FAIL_CLOSE or FAIL_RELOAD`);
+      throw new CliError(`--rate-limit-fail-strategy ${failStrategy} is not a failStrategy`, "use FAIL_OPEN, FAIL_CLOSE or FAIL_RELOAD", 2);
     }
     const modules = positionals.length ? positionals : FILTERS;
-    if (values.istio && CHAIN.some((m) => !modules.includes(m))) throw new UsageError(`--istio writes the manifests of ${CHAIN.join(", ")}: package all three`);
+    if (values.istio && CHAIN.some((m) => !modules.includes(m))) throw new CliError(`--istio writes the manifests of ${CHAIN.join(", ")}`, "package all three (no MODULE arguments)", 2);
     const digests: Record<string, string> = {};
     for (const m of modules) {
       const path = modulePath(m);
-      if (!existsSync(path)) throw new UsageError(`${path} does not exist: run \`npm run build\` first, or pass a .wasm file`);
+      if (!existsSync(path)) throw new CliError(`${path} does not exist`, "run `npm run build` first, or pass a .wasm file");
       const p = await packageModule(path, { outDir: out, tag });
       digests[p.name] = p.digest;
       console.log(`${p.name.padEnd(12)} ${p.digest}  ${p.dir}/ ${p.tar}`);
@@ -68,5 +68,5 @@ Next: proxy-wasm-as push ${DEFAULT_OUT}/<name> registry.example.com/wasm/<name>:
       console.log(`Istio manifests for ${values.registry}/<module>:${tag} in ${values.istio}/ (${Object.keys(files).join(", ")})`);
     }
     return 0;
-  },
+  }),
 };

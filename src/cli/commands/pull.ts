@@ -2,8 +2,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { layoutTar, parseReference, pullImage, writeLayoutDir } from "../../oci/index.js";
-import { parse } from "../args.js";
-import { UsageError, type Command } from "../command.js";
+import { CliError, parse, type Command } from "../command.js";
+import { asCliErrors } from "../user-error.js";
 import { REGISTRY_FLAGS, REGISTRY_USAGE, registryOptions } from "../registry-options.js";
 
 export const command: Command = {
@@ -16,9 +16,9 @@ export const command: Command = {
 Without --out or --wasm it checks the image and prints its digest.
 
 ${REGISTRY_USAGE}`,
-  async run(args) {
-    const { values, positionals } = parse(args, { ...REGISTRY_FLAGS, out: { type: "string" }, wasm: { type: "string" } });
-    if (positionals.length !== 1) throw new UsageError("give one REFERENCE");
+  run: (args) => asCliErrors(async () => {
+    const { values, positionals } = parse("pull", args, { ...REGISTRY_FLAGS, out: { type: "string" }, wasm: { type: "string" } });
+    if (positionals.length !== 1) throw new CliError("give one REFERENCE", "proxy-wasm-as pull registry.example.com/wasm/trace-id:0.1.0 --wasm trace-id.wasm", 2);
     const ref = positionals[0];
     const r = parseReference(ref);
     const pulled = await pullImage(ref, registryOptions(ref, values));
@@ -36,5 +36,5 @@ ${REGISTRY_USAGE}`,
     }
     console.log(`${pulled.image.digest}  ${pulled.wasm.length} bytes of Wasm`);
     return 0;
-  },
+  }),
 };

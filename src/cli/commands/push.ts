@@ -2,8 +2,8 @@
 import { existsSync } from "node:fs";
 import { modulePath } from "../../envoy/bootstrap.js";
 import { loadImage, pushImage } from "../../oci/index.js";
-import { parse } from "../args.js";
-import { UsageError, type Command } from "../command.js";
+import { CliError, parse, type Command } from "../command.js";
+import { asCliErrors } from "../user-error.js";
 import { REGISTRY_FLAGS, REGISTRY_USAGE, registryOptions } from "../registry-options.js";
 
 export const command: Command = {
@@ -17,16 +17,16 @@ export const command: Command = {
 Prints the pinned reference (…@sha256:…): put its digest in the WasmPlugin's sha256.
 
 ${REGISTRY_USAGE}`,
-  async run(args) {
-    const { values, positionals } = parse(args, REGISTRY_FLAGS);
-    if (positionals.length !== 2) throw new UsageError("give SOURCE and REFERENCE");
+  run: (args) => asCliErrors(async () => {
+    const { values, positionals } = parse("push", args, REGISTRY_FLAGS);
+    if (positionals.length !== 2) throw new CliError("give SOURCE and REFERENCE", "proxy-wasm-as push build/oci/trace-id registry.example.com/wasm/trace-id:0.1.0", 2);
     const [source, ref] = positionals;
     const path = existsSync(source) ? source : modulePath(source);
-    if (!existsSync(path)) throw new UsageError(`${source}: no image layout or module there (run \`proxy-wasm-as package\` or \`npm run build\`)`);
+    if (!existsSync(path)) throw new CliError(`${source}: no image layout or module there`, "run `proxy-wasm-as package` (or `npm run build`) first", 2);
     const image = await loadImage(path);
     const o = registryOptions(ref, values);
     const { reference } = await pushImage(image, ref, o);
     console.log(reference);
     return 0;
-  },
+  }),
 };
