@@ -1,10 +1,10 @@
-// The modules a manifest can point at: name → compiled file and the root ids its source registers
-// (`registerRootContext(factory, "root_id")`). The SDK lets a module with a single root context
+// The modules a manifest can point at, in the project at hand (the working directory: this
+// repository or a project made with `proxy-wasm-as new`): name → build/<name>.wasm and the root ids
+// its source registers (`registerRootContext(factory, "root_id")`). The SDK lets a module with a single root context
 // serve any plugin name, so Envoy would not complain about a wrong `pluginName`; the registration
 // in the source is what the module's author meant, and the manifest must name it.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
-import { projectRoot } from "../envoy/binary.js";
+import { join, resolve } from "node:path";
 
 export interface ModuleInfo {
   name: string;
@@ -14,11 +14,13 @@ export interface ModuleInfo {
   rootIds: string[];
 }
 
-function sourceDir(name: string): string | undefined {
-  for (const d of [join(projectRoot, "assembly/filters", name), join(projectRoot, "examples", name, "assembly")]) {
+/** Where a module's source lives: this repository's layout, or a one-module project's assembly/. */
+function sourceDir(name: string, root: string): string | undefined {
+  for (const d of [join(root, "assembly/filters", name), join(root, "examples", name, "assembly")]) {
     if (existsSync(d)) return d;
   }
-  return undefined;
+  // A project of its own (one module): its assembly/ — not this repository's SDK sources.
+  return existsSync(join(root, "assembly/filters")) ? undefined : existsSync(join(root, "assembly")) ? join(root, "assembly") : undefined;
 }
 
 function tsFiles(dir: string, out: string[] = []): string[] {
@@ -30,8 +32,8 @@ function tsFiles(dir: string, out: string[] = []): string[] {
 }
 
 /** Root ids registered in the module's AssemblyScript source. */
-export function registeredRootIds(name: string): string[] {
-  const dir = sourceDir(name);
+export function registeredRootIds(name: string, root = process.cwd()): string[] {
+  const dir = sourceDir(name, root);
   if (!dir) return [];
   const ids = new Set<string>();
   for (const f of tsFiles(dir)) {
@@ -40,6 +42,9 @@ export function registeredRootIds(name: string): string[] {
   return [...ids];
 }
 
-export function moduleInfo(name: string): ModuleInfo {
-  return { name, wasm: join(projectRoot, "build", `${name}.wasm`), rootIds: registeredRootIds(name) };
+export function moduleInfo(name: string, root = process.cwd()): ModuleInfo {
+  return { name, wasm: resolve(root, "build", `${name}.wasm`), rootIds: registeredRootIds(name, root) };
 }
+
+/** A module argument: a .wasm path (relative to the working directory) or a name built to build/<name>.wasm. */
+export const moduleFile = (arg: string) => (arg.endsWith(".wasm") ? resolve(arg) : resolve("build", `${arg}.wasm`));

@@ -9,8 +9,7 @@
 // Every finding names the file, the resource, the field path and the reason.
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { projectRoot } from "../envoy/binary.js";
+import { resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { ProxyHost } from "../host/index.js";
 import { buildWasmImage } from "../oci/image.js";
@@ -19,7 +18,7 @@ import { evaluateRule } from "./cel.js";
 import { crdSchema, describeSchemaError, KINDS, ruleSites, type Kind } from "./crd.js";
 import { moduleInfo } from "./modules.js";
 
-const BUILD_DIR = join(projectRoot, "build");
+const BUILD_DIR = () => resolve("build");
 
 export interface Finding { file: string; resource: string; path: string; reason: string }
 
@@ -58,7 +57,7 @@ class Modules {
 
   /** The module whose image (or file) has this digest: among those given and those in build/. */
   async owner(hex: string): Promise<string | undefined> {
-    const built = existsSync(BUILD_DIR) ? readdirSync(BUILD_DIR).filter((f) => f.endsWith(".wasm")).map((f) => f.slice(0, -5)) : [];
+    const built = existsSync(BUILD_DIR()) ? readdirSync(BUILD_DIR()).filter((f) => f.endsWith(".wasm")).map((f) => f.slice(0, -5)) : [];
     for (const n of [...Object.keys(this.o.modules ?? {}), ...built]) await this.get(n);
     for (const [n, m] of this.cache) if (m && (m.imageDigest === hex || m.fileDigest === hex)) return n;
     return undefined;

@@ -1,7 +1,7 @@
 // `package`: each module as an OCI image (compat variant), as an image layout directory and .tar.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { modulePath } from "../../envoy/bootstrap.js";
+import { moduleFile } from "../../istio/modules.js";
 import { manifestFiles } from "../../istio/manifests.js";
 import { CHAIN } from "../../istio/plugins.js";
 import { packageModule } from "../../oci/index.js";
@@ -49,7 +49,7 @@ Next: proxy-wasm-as push ${DEFAULT_OUT}/<name> registry.example.com/wasm/<name>:
     if (values.istio && CHAIN.some((m) => !modules.includes(m))) throw new CliError(`--istio writes the manifests of ${CHAIN.join(", ")}`, "package all three (no MODULE arguments)", 2);
     const digests: Record<string, string> = {};
     for (const m of modules) {
-      const path = modulePath(m);
+      const path = moduleFile(m);
       if (!existsSync(path)) throw new CliError(`${path} does not exist`, "run `npm run build` first, or pass a .wasm file");
       const p = await packageModule(path, { outDir: out, tag });
       digests[p.name] = p.digest;

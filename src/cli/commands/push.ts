@@ -1,6 +1,6 @@
 // `push`: an image (layout dir, layout .tar, or a module) to a registry.
 import { existsSync } from "node:fs";
-import { modulePath } from "../../envoy/bootstrap.js";
+import { moduleFile } from "../../istio/modules.js";
 import { loadImage, pushImage } from "../../oci/index.js";
 import { CliError, parse, type Command } from "../command.js";
 import { asCliErrors } from "../user-error.js";
@@ -21,7 +21,7 @@ ${REGISTRY_USAGE}`,
     const { values, positionals } = parse("push", args, REGISTRY_FLAGS);
     if (positionals.length !== 2) throw new CliError("give SOURCE and REFERENCE", "proxy-wasm-as push build/oci/trace-id registry.example.com/wasm/trace-id:0.1.0", 2);
     const [source, ref] = positionals;
-    const path = existsSync(source) ? source : modulePath(source);
+    const path = existsSync(source) ? source : moduleFile(source);
     if (!existsSync(path)) throw new CliError(`${source}: no image layout or module there`, "run `proxy-wasm-as package` (or `npm run build`) first", 2);
     const image = await loadImage(path);
     const o = registryOptions(ref, values);

@@ -2,7 +2,7 @@
 // each pluginConfig by the filter itself.
 import { existsSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { ISTIO_DIR, yamlFilesIn } from "../../istio/committed.js";
+import { yamlFilesIn } from "../../istio/committed.js";
 import { formatFinding, validateFiles } from "../../istio/validate.js";
 import { CliError, parse, type Command } from "../command.js";
 import { asCliErrors } from "../user-error.js";
@@ -30,7 +30,7 @@ Prints FILE: KIND NS/NAME: FIELD: REASON per problem; exit status 1 when there i
       modules[m.slice(0, i)] = m.slice(i + 1);
     }
     const files: string[] = [];
-    for (const p of positionals.length ? positionals : [ISTIO_DIR]) {
+    for (const p of positionals.length ? positionals : [join("envoy-config", "istio")]) {
       if (!existsSync(p)) throw new CliError(`${p}: no such file or directory`, "give manifest files or directories (default envoy-config/istio)", 2);
       if (statSync(p).isDirectory()) files.push(...yamlFilesIn(p).map((f) => join(p, f)));
       else files.push(p);
