@@ -157,9 +157,11 @@ describe("istio-agent (pkg/wasm) pulls the images from the loopback registry", (
 describe("Envoy on the chain Istio rendered, modules from Istio's fetcher", () => {
   let stack: Stack;
   let dropped: string[];
+  let envoyFilters: any[];
   before(async () => {
     const built = envoyHttpFilters(wasmPlugins.chains[0], wasmPlugins.fetchedExtensionConfigs!, join(tmp, "ecds"));
     dropped = built.dropped;
+    envoyFilters = built.filters as any[];
     stack = await startStack({
       node: { id: "router~10.0.0.1~istio-ingressgateway.istio-system~istio-system.svc.cluster.local", cluster: "istio-ingressgateway.istio-system" },
       upstreams: ["stable", "gray"],
@@ -171,8 +173,24 @@ describe("Envoy on the chain Istio rendered, modules from Istio's fetcher", () =
   });
   after(() => stack?.stop());
 
-  test("only istio-proxy's own native filters are left out; the three Wasm filters are loaded from the agent's files", async () => {
+  test("pinned differences from a mesh: istio-proxy's native filters left out, ECDS read from files instead of the agent's stream", () => {
     assert.deepEqual(dropped, ["istio.metadata_exchange", "istio.alpn"]);
+    const istio = wasmPlugins.chains[0].filters.filter((f) => !dropped.includes(f.name));
+    assert.equal(envoyFilters.length, istio.length);
+    for (const [i, f] of envoyFilters.entries()) {
+      if (!f.config_discovery) { assert.deepEqual(f, istio[i], "non-Wasm filters verbatim"); continue; }
+      const { path_config_source: file, ...source } = f.config_discovery.config_source;
+      const { ads, ...istioSource } = istio[i].config_discovery.config_source;
+      assert.deepEqual(ads, {});
+      assert.deepEqual({ ...f, config_discovery: { ...f.config_discovery, config_source: source } },
+        { ...istio[i], config_discovery: { ...istio[i].config_discovery, config_source: istioSource } }, "only the config source differs");
+      const served = JSON.parse(readFileSync(file.path, "utf8")).resources[0];
+      const { "@type": _t, ...resource } = served;
+      assert.deepEqual(resource, wasmPlugins.fetchedExtensionConfigs!.find((ec) => ec.name === f.name), "the agent's resource verbatim");
+    }
+  });
+
+  test("the three Wasm filters are loaded (ECDS config_reload) from the agent's files", async () => {
     const stats = await stack.envoy.stats("extension_config_discovery");
     const loaded = Object.entries(stats).filter(([k, v]) => k.endsWith("config_reload") && v >= 1).map(([k]) => pluginOf(k));
     assert.deepEqual(loaded.sort(), [...FILTERS].sort(), JSON.stringify(stats));
