@@ -61,6 +61,16 @@ after(async () => {
 });
 
 describe("istiod (pilot/test/xds) renders the generated WasmPlugins for the ingress gateway", () => {
+  test("the manifests for the loopback registry pass `validate` (what a user runs before kubectl apply)", async () => {
+    const dir = join(tmp, "validate");
+    const r = await cli(["package", "--out", join(tmp, "oci"), "--tag", "0.1.0", "--istio", dir, "--registry", `${reg.host}/wasm`]);
+    assert.equal(r.code, 0, r.err);
+    const v = await cli(["validate", dir]);
+    assert.equal(v.code, 0, v.out + v.err);
+    assert.match(v.out, /^ok: 14 resource\(s\) in 8 file\(s\)/);
+    assert.equal(readFileSync(join(dir, "chain.yaml"), "utf8"), files["chain.yaml"]);
+  });
+
   test("one HTTP chain; the Wasm filters in the order trace-id → tagging → rate-limit, before the router", () => {
     assert.equal(wasmPlugins.chains.length, 1);
     const chain = wasmPlugins.chains[0];
