@@ -77,6 +77,7 @@ const SETUPS = [
   ["setup-envoy.mjs", "envoy", "the end-to-end tests"],
   ["setup-load.mjs", "load generator (vegeta) and Docker", "the load tests"],
   ["setup-ratelimit.mjs", "redis + envoyproxy/ratelimit", "the global rate-limit tests"],
+  ["setup-istio.mjs", "OCI registry, skopeo, Istio's own code (tools/istio-render)", "the OCI and Istio tests"],
 ];
 
 async function main() {

@@ -6,6 +6,10 @@ import { command as devProxy } from "./commands/dev-proxy.js";
 import { command as create } from "./commands/new.js";
 import { command as run } from "./commands/run.js";
 import { command as test } from "./commands/test.js";
+import { command as pkg } from "./commands/package.js";
+import { command as pull } from "./commands/pull.js";
+import { command as push } from "./commands/push.js";
+import { command as validate } from "./commands/validate.js";
 
 export const commands: Record<string, Command> = {
   new: create,
@@ -14,4 +18,8 @@ export const commands: Record<string, Command> = {
   run,
   config,
   "dev-proxy": devProxy,
+  package: pkg,
+  push,
+  pull,
+  validate,
 };
