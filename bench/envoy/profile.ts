@@ -1,10 +1,10 @@
 // `npm run bench:envoy:profile -- <variant id> [seconds]`: where Envoy's CPU goes for one variant.
 // Starts the variant's Envoy (as bench:envoy does, --concurrency 1), drives /direct with wrk and
 // samples the Envoy process with Debian's linux-perf, then prints the share of samples by where the
-// code lives: the Envoy binary (C++: HTTP, the Wasm host side of the ABI, V8's runtime), V8's
-// generated code (anonymous executable memory: the Wasm module's compiled code and the
-// JS↔Wasm↔C++ trampolines), libc/libstdc++, and the kernel (sockets, epoll). The Envoy binary is
-// stripped, so the split stops at that level; same-run bench:envoy differences give the rest.
+// code lives: the Envoy binary (C++: HTTP, the Wasm host side of the ABI, V8's runtime and API),
+// JIT code (anonymous executable memory: V8's compiled Wasm module and its Wasm↔C++ wrappers, or
+// LuaJIT's traces), libc/libstdc++, and the kernel (sockets, epoll). The Envoy binary is stripped,
+// so the split stops at that level; same-run bench:envoy differences give the rest.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -51,7 +51,7 @@ try {
   });
   const group = (dso: string) => dso === "envoy" ? "Envoy binary (C++, the ABI's host side, V8 runtime)"
     : /^\[kernel|^\[vdso/.test(dso) ? "kernel (sockets, epoll, syscalls)"
-    : /^(\[unknown\]|\[JIT\]|perf-\d+\.map|\/memfd:|\/\/anon)/.test(dso) ? "V8 generated code (Wasm module + trampolines)"
+    : /^(\[unknown\]|\[JIT\]|perf-\d+\.map|\/memfd:|\/\/anon)/.test(dso) ? "JIT code (V8: the Wasm module + trampolines; LuaJIT for Lua)"
     : /libc|libstdc|libm|ld-linux|libpthread/.test(dso) ? "libc / libstdc++" : `other (${dso})`;
   const byGroup = new Map<string, number>();
   for (const r of rows) byGroup.set(group(r.dso), (byGroup.get(group(r.dso)) ?? 0) + r.pct);
