@@ -7,7 +7,7 @@ import { basename, dirname, join, relative } from "node:path";
 import { ensureApt } from "../../scripts/lib/setup-tools.mjs";
 import { ensureVegeta } from "../../scripts/setup-load.mjs";
 import { build } from "../../scripts/build.mjs";
-import { buildBenchModule } from "./wasm-modules.js";
+import { buildBenchModules } from "./wasm-modules.js";
 import { envoyInstall, modulePath, isWasmFilter, projectRoot } from "../../src/envoy/index.js";
 import { ensurePeer } from "./peers.js";
 import { compactTable, cpuChart, cpuTable, latencyChart, latencyTable } from "./report.js";
@@ -99,10 +99,7 @@ export async function benchEnvoy(run: BenchRun): Promise<BenchReport> {
     await build();
   }
   // The benchmark's own modules (bench/envoy/wasm/) are rebuilt every run: seconds, never stale.
-  for (const m of new Set(wanted.flatMap((v) => v.filters.filter(isWasmFilter).map((f) => f.module)).filter((p) => p.startsWith("build/bench/")))) {
-    log(`building ${m} …`);
-    buildBenchModule(m.slice("build/bench/".length, -".wasm".length));
-  }
+  buildBenchModules(wanted.flatMap((v) => v.filters.filter(isWasmFilter)), log);
   ensureApt(["wrk"], log);
   const vegeta = run.noOpenLoop ? null : ensureVegeta(log);
   const skipped: { variant: string; reason: string }[] = [];

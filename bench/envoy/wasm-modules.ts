@@ -19,3 +19,12 @@ export function buildBenchModule(name: string): void {
     [`bench/envoy/wasm/${name}.ts`, "-o", benchModule(name), ...RELEASE_FLAGS], { cwd: root, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`asc bench/envoy/wasm/${name}.ts failed:\n${r.stderr}`);
 }
+
+/** Builds every bench-only module the variants' Wasm filters name (rebuilt each time: seconds, never stale). */
+export function buildBenchModules(filters: { module?: string }[], log: (m: string) => void = () => {}): void {
+  const names = new Set(filters.map((f) => f.module).filter((m): m is string => !!m && m.startsWith("build/bench/")));
+  for (const m of names) {
+    log(`building ${m} …`);
+    buildBenchModule(m.slice("build/bench/".length, -".wasm".length));
+  }
+}

@@ -1,18 +1,19 @@
 // bench:envoy and the soak, run tiny against a real Envoy: the machinery works end to end and its
 // reports have the right shape. No timing is asserted (a shared machine): only that figures exist,
 // are positive and consistent (percentiles ordered, the baseline's ratio to itself is 1).
-import { describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { request } from "../../src/envoy/index.js";
+import { isWasmFilter, request } from "../../src/envoy/index.js";
 import { benchEnvoy } from "../../bench/envoy/bench.js";
 import { parseWrk } from "../../bench/envoy/generators.js";
 import { roundOrder, startUpstreamEnvoy, startVariant, type BenchSettings } from "../../bench/envoy/run.js";
 import { soak } from "../../bench/envoy/soak.js";
 import { spread } from "../../bench/envoy/summary.js";
 import { DIRECT_PATH, REQUEST_HEADERS, UPSTREAM_PATH, VARIANTS } from "../../bench/envoy/variants.js";
+import { buildBenchModules } from "../../bench/envoy/wasm-modules.js";
 import { ensureVegeta } from "../../scripts/setup-load.mjs";
 
 const TINY: BenchSettings = { rounds: 1, closedSeconds: 1, openSeconds: 1, rates: [200], connections: 4, warmupSeconds: 1, modes: ["direct", "upstream"] };
@@ -36,6 +37,8 @@ describe("bench:envoy machinery", () => {
 });
 
 describe("bench:envoy variants do their filter's work in Envoy", () => {
+  // The every-export variants' modules are the benchmark's own (build/bench/), not `npm run build`'s.
+  before(() => buildBenchModules(VARIANTS.flatMap((v) => v.filters.filter(isWasmFilter))));
   // Every variant but the Rust peer (the benchmark builds it: Debian's Rust toolchain and crates.io,
   // minutes on a fresh machine); the dynamic module is one gcc call.
   for (const v of VARIANTS.filter((x) => x.peer !== "rust-add-header")) {
