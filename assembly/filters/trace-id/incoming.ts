@@ -31,6 +31,8 @@ export class TraceHeaders {
   private firstLine: StaticArray<i32> = new StaticArray<i32>(SLOTS);
   private lineCount: StaticArray<i32> = new StaticArray<i32>(SLOTS);
   private names: StaticArray<RawName | null> = new StaticArray<RawName | null>(SLOTS);
+  /** Bit n set when a watched name is n bytes long (n < 64; longer names always go to the compare). */
+  private lengths: u64 = 0;
 
   /** Watches the W3C, B3 and B3-multi names as asked, and the request-id header when not null. */
   constructor(w3c: bool, b3: bool, b3multi: bool, requestId: RawName | null) {
@@ -50,19 +52,27 @@ export class TraceHeaders {
       this.namePtr[i] = name.ptr;
       this.nameLen[i] = name.len;
       this.names[slot] = name;
+      this.lengths |= name.len < 64 ? <u64>1 << <u64>name.len : 0;
     }
   }
 
   /** Records where each watched header is in `lines`: one pass, a length check before any byte compare. */
   scan(lines: HeaderLines): void {
     const first = this.firstLine, count = this.lineCount;
-    for (let s = 0; s < SLOTS; s++) { unchecked(first[s] = -1); unchecked(count[s] = 0); }
+    memory.fill(changetype<usize>(first), 0xff, SLOTS * sizeof<i32>()); // -1: absent
+    memory.fill(changetype<usize>(count), 0, SLOTS * sizeof<i32>());
     const n = this.slots.length;
     const size = lines.size;
+    const lengths = this.lengths;
     for (let i = 0; i < size; i++) {
       const len = lines.nameLen(i);
+      // Most lines (pseudo-headers, user-agent, accept, …) have no watched length: one bit test.
+      if (len < 64 && (lengths & (<u64>1 << <u64>len)) == 0) continue;
+      const name = lines.namePtr(i);
+      const c0 = load<u8>(name);
       for (let k = 0; k < n; k++) {
-        if (unchecked(this.nameLen[k]) != len || memory.compare(lines.namePtr(i), unchecked(this.namePtr[k]), len) != 0) continue;
+        const w = unchecked(this.namePtr[k]);
+        if (unchecked(this.nameLen[k]) != len || load<u8>(w) != c0 || memory.compare(name, w, len) != 0) continue;
         const slot = unchecked(this.slots[k]);
         if (unchecked(count[slot]) == 0) unchecked(first[slot] = i);
         unchecked(count[slot] = count[slot] + 1);
