@@ -190,15 +190,16 @@ export function checkTracestate(lines: TracestateLines, policy: TracestatePolicy
       if (a == b) continue; // empty members are allowed (and left out of a rewritten header)
       const kl = memberKey(a, b - a);
       const ok = kl > 0 && validValue(a + kl + 1, b - a - kl - 1);
-      let reason = !ok;
-      if (ok) {
+      let drop = !ok;
+      if (ok && res.memberCount == MAX_MEMBERS) {
+        drop = true; // a 33rd member (or a repeated key): dropped either way, no search needed
+      } else if (ok) {
         const h = keyHash;
         for (let m = 0; m < res.memberCount; m++) {
           if (unchecked(res.keyHash[m]) == h && unchecked(res.keyLen[m]) == kl &&
-            memory.compare(unchecked(res.memberPtr[m]), a, kl) == 0) { reason = true; break; }
+            memory.compare(unchecked(res.memberPtr[m]), a, kl) == 0) { drop = true; break; }
         }
-        if (!reason && res.memberCount == MAX_MEMBERS) reason = true; // a 33rd member
-        if (!reason) {
+        if (!drop) {
           const m = res.memberCount++;
           unchecked(res.memberPtr[m] = a);
           unchecked(res.memberLen[m] = b - a);
@@ -206,7 +207,7 @@ export function checkTracestate(lines: TracestateLines, policy: TracestatePolicy
           unchecked(res.keyHash[m] = h);
         }
       }
-      if (reason) {
+      if (drop) {
         res.invalid = true;
         if (policy == TracestatePolicy.DropHeader) { res.memberCount = 0; return Tracestate.Remove; }
         dropped = true;
