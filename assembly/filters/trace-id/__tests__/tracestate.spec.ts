@@ -2,6 +2,7 @@
 // duplicates, empty members, several lines, the three policies and truncation by whole entries.
 import { TracestateLines, TracestateResult, Tracestate, TracestatePolicy, checkTracestate, MAX_LIST_BYTES } from "../tracestate";
 import { keepableRequestId } from "../requestid";
+import { parseSettings, settingsError, Settings } from "../settings";
 
 const out = heap.alloc(MAX_LIST_BYTES);
 const lines = new TracestateLines();
@@ -165,5 +166,27 @@ describe("request ids", () => {
     const long = new Array<u8>(257).fill(0x61);
     expect(ok(long)).toBe(false);
     expect(ok(long.slice(0, 256))).toBe(true);
+  });
+});
+
+describe("tracestate settings", () => {
+  it("defaults to dropping an invalid header whole, without truncation", () => {
+    const s = <Settings>parseSettings("");
+    expect(s.tracestatePolicy).toBe(TracestatePolicy.DropHeader);
+    expect(s.tracestateMaxBytes).toBe(0);
+  });
+  it("reads the policy and the truncation size", () => {
+    const s = <Settings>parseSettings('{"tracestateValidation": "dropMembers", "tracestateMaxBytes": 512}');
+    expect(s.tracestatePolicy).toBe(TracestatePolicy.DropMembers);
+    expect(s.tracestateMaxBytes).toBe(512);
+    expect((<Settings>parseSettings('{"tracestateValidation": "off", "tracestateMaxBytes": 16447}')).tracestatePolicy).toBe(TracestatePolicy.Off);
+  });
+  it("refuses an unknown policy and a size under 512, over the longest list or fractional", () => {
+    const bad = ['{"tracestateValidation": "strict"}', '{"tracestateMaxBytes": 511}', '{"tracestateMaxBytes": 16448}',
+      '{"tracestateMaxBytes": 600.5}', '{"tracestateMaxBytes": "512"}', '{"tracestateMaxBytes": -1}'];
+    for (let i = 0; i < bad.length; i++) {
+      expect(parseSettings(bad[i])).toBeNull(bad[i]);
+      expect(settingsError.startsWith("tracestate")).toBe(true, settingsError);
+    }
   });
 });
