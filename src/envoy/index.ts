@@ -3,7 +3,9 @@ export { envoyPath, envoyInstall, projectRoot, type EnvoyInstall } from "./binar
 export {
   bootstrap, wasmFilter, modulePath, defaultRootId,
   type BootstrapOptions, type WasmFilter, type RouteSpec, type ClusterTarget, type FailurePolicy,
+  type ClusterSpec, type ListenerSpec, type VirtualHostSpec, type LocalReplySpec,
 } from "./bootstrap.js";
+export { freePorts } from "./ports.js";
 export { toYaml } from "./yaml.js";
 export { startEnvoy, expectEnvoyToFail, EnvoyStartError, errorLines, type Envoy, type EnvoyOptions } from "./process.js";
 export { startUpstream, type Upstream, type RecordedRequest, type Responder, type UpstreamResponse } from "./upstream.js";
