@@ -58,6 +58,11 @@ export interface ClusterSpec {
   healthCheck?: { path: string; intervalMs?: number; host?: string };
   /** common_lb_config.healthy_panic_threshold in percent (Envoy's default 50; 0 never panics: no healthy host fails fast). */
   panicThresholdPercent?: number;
+  /**
+   * common_lb_config.update_merge_window: health changes within it reach the workers' load
+   * balancers together when it ends (Envoy's default 1 s; 0 delivers each change at once).
+   */
+  updateMergeWindowMs?: number;
 }
 
 /** A virtual host: requests whose Host/:authority is in `domains` take its routes (first match wins). */
@@ -176,7 +181,10 @@ function cluster(name: string, t: ClusterTarget): YamlValue {
 const ROUTER: YamlValue = { name: "envoy.filters.http.router", typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router" } };
 
 function clusterFromSpec(name: string, c: ClusterSpec): YamlValue {
-  const lb = c.panicThresholdPercent === undefined ? undefined : { healthy_panic_threshold: { value: c.panicThresholdPercent } };
+  const lb = c.panicThresholdPercent === undefined && c.updateMergeWindowMs === undefined ? undefined : {
+    healthy_panic_threshold: c.panicThresholdPercent === undefined ? undefined : { value: c.panicThresholdPercent },
+    update_merge_window: c.updateMergeWindowMs === undefined ? undefined : `${c.updateMergeWindowMs / 1000}s`,
+  };
   if (c.aggregate) {
     if (c.endpoints || c.healthCheck) throw new Error(`bootstrap: cluster "${name}": an aggregate has no endpoints or health check of its own`);
     return {

@@ -8,9 +8,9 @@
 // load to the second cluster when the first has no healthy host: no endpoints at all (S has no L
 // version) or all of them failing their health check (S's L version is down). The fallback cluster
 // has the baseline's endpoints under its own name, so its stats count exactly the lane-L requests
-// that fell back. Strict mode routes a lane member's traffic to S-L alone (panic threshold 0), so a
-// missing version is "no healthy upstream" at once, which the local reply mapping turns into a
-// clear 503.
+// that fell back. In strict mode a lane member's aggregate holds S-L alone (panic threshold 0), so
+// a missing version is "no healthy upstream" at once, which the local reply mapping turns into a
+// clear 503; the route names `S-lane-L` in both modes.
 import type { BootstrapOptions, ClusterSpec, LocalReplySpec, RouteSpec, WasmFilter } from "../envoy/bootstrap.js";
 import { featureLanes, instances, type Instance, type LanePlan, type LanePorts } from "./plan.js";
 
@@ -44,14 +44,20 @@ const cluster = (service: string, version: string) => `${service}-${version}`;
 const fallbackCluster = (service: string, lane: string) => `${service}-${lane}-fallback`;
 const aggregateCluster = (service: string, lane: string) => `${service}-lane-${lane}`;
 
-/** The cluster a lane's traffic to `service` is routed to, by mode. */
+/** The cluster a lane's traffic to `service` is routed to (the same name in both modes). */
 export function laneCluster(p: LanePlan, service: string, lane: string): string {
-  if (lane === p.baseline) return cluster(service, p.baseline);
-  if (p.mode === "permissive") return aggregateCluster(service, lane);
-  // Strict: a lane member is served by its lane version or not at all; a service outside the lane
-  // is served by the baseline by declaration (the lane never had a version there).
+  return lane === p.baseline ? cluster(service, p.baseline) : aggregateCluster(service, lane);
+}
+
+/**
+ * What a lane's aggregate holds, in priority order. Permissive: the lane version, then the
+ * baseline (fallback). Strict: a lane member's lane version alone (no fallback); a service outside
+ * the lane is served by the baseline by declaration (the lane never had a version there).
+ */
+export function laneMembers(p: LanePlan, service: string, lane: string): string[] {
+  if (p.mode === "permissive") return [cluster(service, lane), fallbackCluster(service, lane)];
   const member = p.lanes.find((l) => l.name === lane)?.services.includes(service);
-  return member ? cluster(service, lane) : cluster(service, p.baseline);
+  return member ? [cluster(service, lane)] : [fallbackCluster(service, lane)];
 }
 
 /** Clusters for calling `service`: one per version (endpoints: its instances' sidecars), plus fallbacks. */
@@ -59,20 +65,19 @@ function serviceClusters(p: LanePlan, ports: LanePorts, service: string): Record
   const endpointsOf = (version: string) =>
     instances(p).filter((i) => i.service === service && i.version === version).map((i) => ({ port: ports.instances[i.id].inbound }));
   // Panic threshold 0: a version whose hosts all fail their checks takes no traffic (Envoy's default
-  // 50 % would send it to the dead hosts anyway).
-  const versionCluster = (version: string): ClusterSpec =>
-    ({ endpoints: endpointsOf(version), healthCheck: { path: HEALTH_PATH, host: service, intervalMs: 1000 }, panicThresholdPercent: 0 });
+  // 50 % would send it to the dead hosts anyway). Merge window 0: a health change reaches the
+  // workers' load balancers at once, not up to 1 s later (Envoy's default batching).
+  const versionCluster = (version: string): ClusterSpec => ({
+    endpoints: endpointsOf(version), healthCheck: { path: HEALTH_PATH, host: service, intervalMs: 1000 },
+    panicThresholdPercent: 0, updateMergeWindowMs: 0,
+  });
   const out: Record<string, ClusterSpec> = { [cluster(service, p.baseline)]: versionCluster(p.baseline) };
   for (const lane of featureLanes(p)) {
-    const member = lane.services.includes(service);
-    if (p.mode === "permissive") {
-      // Every lane gets the same clusters for every service; the endpoints say which versions exist.
-      out[cluster(service, lane.name)] = versionCluster(lane.name);
-      out[fallbackCluster(service, lane.name)] = versionCluster(p.baseline);
-      out[aggregateCluster(service, lane.name)] = { aggregate: [cluster(service, lane.name), fallbackCluster(service, lane.name)] };
-    } else if (member) {
-      out[cluster(service, lane.name)] = versionCluster(lane.name);
-    }
+    const members = laneMembers(p, service, lane.name);
+    // Every lane gets the same clusters for every service; the endpoints say which versions exist.
+    if (members.includes(cluster(service, lane.name))) out[cluster(service, lane.name)] = versionCluster(lane.name);
+    if (members.includes(fallbackCluster(service, lane.name))) out[fallbackCluster(service, lane.name)] = versionCluster(p.baseline);
+    out[aggregateCluster(service, lane.name)] = { aggregate: members, panicThresholdPercent: 0 };
   }
   return out;
 }

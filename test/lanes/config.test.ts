@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { envoyPath, projectRoot } from "../../src/envoy/index.js";
 import { ProxyHost } from "../../src/host/index.js";
-import { gatewayTagging, laneCluster, lanesBootstraps, sidecarTagging, STICKY_PERCENT } from "../../src/lanes/envoy.js";
+import { gatewayTagging, laneCluster, laneMembers, lanesBootstraps, sidecarTagging, STICKY_PERCENT } from "../../src/lanes/envoy.js";
 import { laneDecisions } from "../../src/lanes/entry.js";
 import { lanesFiles, LANES_DIR } from "../../src/lanes/files.js";
 import { checkIstioResources, istioResources, istioSubset } from "../../src/lanes/istio.js";
@@ -42,14 +42,16 @@ describe("lanes: Envoy routing by mode", () => {
     assert.deepEqual(b["b-gray-fallback"].endpoints, b["b-baseline"].endpoints, "the fallback is the baseline's endpoints");
   });
 
-  test("strict: a lane member's gray route has no fallback; a service outside the lane is baseline by declaration", () => {
+  test("strict: a lane member's aggregate holds its lane version alone; a service outside the lane is baseline by declaration", () => {
     const p = defaultPlan("strict");
-    assert.equal(laneCluster(p, "a", "gray"), "a-gray");
-    assert.equal(laneCluster(p, "b", "gray"), "b-baseline");
-    assert.equal(laneCluster(p, "c", "gray"), "c-gray");
+    assert.deepEqual(laneMembers(p, "a", "gray"), ["a-gray"]);
+    assert.deepEqual(laneMembers(p, "b", "gray"), ["b-gray-fallback"]);
+    assert.deepEqual(laneMembers(p, "c", "gray"), ["c-gray"]);
     const c = lanesBootstraps(p, ports)["sidecar-b-baseline"].clusterSpecs!;
-    assert.equal(c["c-gray"].panicThresholdPercent, 0, "no panic routing to a dead version");
-    assert.equal(Object.values(c).some((s) => s.aggregate), false);
+    assert.deepEqual(c["c-lane-gray"], { aggregate: ["c-gray"], panicThresholdPercent: 0 }, "no panic routing to a dead version");
+    assert.equal(c["c-gray"].panicThresholdPercent, 0);
+    assert.equal(c["c-gray"].updateMergeWindowMs, 0, "health changes reach the workers at once");
+    assert.equal(c["c-gray-fallback"], undefined);
   });
 
   test("the gateway decides with override; sidecars only restore from baggage", () => {
