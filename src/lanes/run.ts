@@ -7,7 +7,7 @@ import { startEnvoy, type Envoy } from "../envoy/process.js";
 import type { BootstrapOptions } from "../envoy/bootstrap.js";
 import { startLaneApp, type AppAnswer, type LaneApp } from "./app.js";
 import { lanesBootstraps } from "./envoy.js";
-import { defaultPlan, instances, portCount, portsFrom, type LaneMode, type LanePlan, type LanePorts } from "./plan.js";
+import { defaultPlan, instances, portCount, portsFrom, sequentialPorts, type LaneMode, type LanePlan, type LanePorts } from "./plan.js";
 
 export interface Lanes {
   plan: LanePlan;
@@ -31,13 +31,15 @@ export interface LanesOptions {
   concurrency?: number;
   /** The tagging module (default build/tagging.wasm). */
   module?: string;
+  /** Fixed ports from here upwards (as in envoy-config/lanes/) instead of free ones. */
+  basePort?: number;
 }
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startLanes(o: LanesOptions = {}): Promise<Lanes> {
   const plan = o.plan ?? defaultPlan(o.mode ?? "permissive");
-  const ports = portsFrom(plan, await freePorts(portCount(plan)));
+  const ports = o.basePort ? sequentialPorts(plan, o.basePort) : portsFrom(plan, await freePorts(portCount(plan)));
   const apps: Record<string, LaneApp> = {};
   const envoys: Record<string, Envoy> = {};
   const stopAll = async () => {
