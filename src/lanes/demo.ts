@@ -59,11 +59,29 @@ export async function startLanesDemo(o: { mode?: LaneMode; basePort?: number } =
     const bySticky = ids.filter((id) => decided.get(String(id))?.rule === "weights").length;
     ok &&= match;
     lines.push("", `  ${match ? "✓" : "✗"} users 1–1000 through the gateway: ${grayThrough} gray (${ids.length / 100} by the rule, ${bySticky} by the sticky share, salt "${STICKY_SALT}"), every one where the gateway's configuration puts it`);
+    // What a version going down does to its lane, by mode; then it comes back.
+    await lanes.apps["c-gray"].stop();
+    await lanes.waitHealthy("sidecar-b-baseline", "c-gray", 0);
+    const down = await lanes.request({ "user-id": "120" });
+    const wantDown = lanes.plan.mode === "permissive"
+      ? down.res.status === 200 && pathOf(down.answer!) === "a-gray → b-baseline → c-baseline"
+      : down.res.status === 503 && down.answer?.error?.laneUnavailable === "c-lane-gray";
+    ok &&= wantDown;
+    const shown = down.answer?.error
+      ? `${down.res.status} after ${pathOf(down.answer)}: ${down.answer.error.body.trim()}`
+      : down.answer ? pathOf(down.answer) : `${down.res.status} ${down.res.body.trim()}`;
+    lines.push("", `  ${wantDown ? "✓" : "✗"} with C-gray down (its app stopped), the gray user: ${shown}`);
+    lines.push(`      lanes seen: ${hopsLine(down.answer)}`);
+    await lanes.apps["c-gray"].start();
+    await lanes.waitHealthy("sidecar-b-baseline", "c-gray", 1);
+    lines.push(`    C-gray is back: ${pathOf((await lanes.request({ "user-id": "120" })).answer!)}`);
     const a = p.instances["a-gray"].admin, b = p.instances["b-baseline"].admin;
     lines.push("", "Metrics:",
       `  curl -s http://127.0.0.1:${p.gateway.admin}/stats | grep tagging.tagged          # lane entry by rule`,
       `  curl -s http://127.0.0.1:${a}/stats | grep -E 'cluster\\.b-(lane-gray|gray-fallback)\\.upstream_rq_(total|completed)'   # gray requests to B, all by fallback`,
-      `  curl -s http://127.0.0.1:${b}/stats | grep -E 'cluster\\.c-(gray|gray-fallback)\\.upstream_rq_total'   # gray at C, and fallbacks`);
+      lanes.plan.mode === "permissive"
+        ? `  curl -s http://127.0.0.1:${b}/stats | grep -E 'cluster\\.c-(gray|gray-fallback)\\.upstream_rq_total'   # gray at C, and fallbacks`
+        : `  curl -s http://127.0.0.1:${b}/stats | grep -E 'cluster\\.c-(gray\\.upstream_rq_total|lane-gray\\.upstream_cx_none_healthy)'   # gray at C, and refusals`);
     return { lines, ok };
   };
   return { lanes, report };

@@ -70,6 +70,8 @@ describe("npm start", () => {
       assert.match(out, /✓ a gray user \(user-id % 100 == 20\): a-gray → b-baseline → c-gray/);
       assert.match(out, /✓ a baseline user: a-baseline → b-baseline → c-baseline/);
       assert.match(out, /✓ users 1–1000 through the gateway: \d+ gray/);
+      assert.match(out, /✓ with C-gray down \(its app stopped\), the gray user: a-gray → b-baseline → c-baseline/);
+      assert.match(out, /C-gray is back: a-gray → b-baseline → c-gray/);
       assert.doesNotMatch(out, /✗/);
       const gateway = /gateway\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? assert.fail(out);
       const res = await request(gateway, "/", { headers: { "user-id": "120" } });
