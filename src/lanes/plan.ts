@@ -67,6 +67,8 @@ export function checkPlan(p: LanePlan): void {
   p.lanes.forEach((l, i) => {
     if (!NAME.test(l.name)) fail(`lanes[${i}].name`, `"${l.name}" is not a DNS label`);
     if (names.has(l.name)) fail(`lanes[${i}].name`, `lane "${l.name}" appears twice`);
+    // Cluster names are <service>-<lane>, <service>-<lane>-fallback and <service>-lane-<lane>.
+    if (l.name.startsWith("lane-") || l.name.endsWith("-fallback")) fail(`lanes[${i}].name`, `"${l.name}" would clash with the generated cluster names (no "lane-" prefix, no "-fallback" suffix)`);
     names.add(l.name);
     l.services.forEach((s, j) => { if (!p.chain.includes(s)) fail(`lanes[${i}].services[${j}]`, `"${s}" is not in the chain`); });
   });

@@ -27,6 +27,7 @@ describe("lanes plan", () => {
     assert.throws(bad((p) => { p.lanes[1].services.push("d"); }), /lanes plan: lanes\[1\]\.services\[2\]: "d" is not in the chain/);
     assert.throws(bad((p) => { p.lanes[1].name = "Gray"; }), /lanes plan: lanes\[1\]\.name: "Gray" is not a DNS label/);
     assert.throws(bad((p) => { p.baseline = "stable"; }), /lanes plan: baseline: no lane named "stable"/);
+    assert.throws(bad((p) => { p.lanes[1].name = "gray-fallback"; }), /lanes plan: lanes\[1\]\.name: "gray-fallback" would clash with the generated cluster names/);
   });
 });
 
