@@ -27,8 +27,32 @@ export interface WasmFilter {
   reloadBackoffMs?: number;
 }
 
-/** An upstream cluster: a single endpoint. */
-export interface ClusterTarget { port: number; host?: string }
+/**
+ * Any other HTTP filter, by its extension name and typed_config: Envoy's native filters
+ * (`envoy.filters.http.local_ratelimit`), Lua (`envoy.filters.http.lua`), dynamic modules …
+ */
+export interface NativeFilter {
+  name: string;
+  /** The filter's typed_config, with its "@type". */
+  typedConfig: Record<string, YamlValue>;
+}
+
+/** One entry of the listener's HTTP filter chain (before the router). */
+export type HttpFilter = WasmFilter | NativeFilter;
+
+export const isWasmFilter = (f: HttpFilter): f is WasmFilter => "module" in f;
+
+/** An envoy.filters.http.lua entry running `code` (envoy_on_request / envoy_on_response). */
+export const luaFilter = (code: string): NativeFilter => ({
+  name: "envoy.filters.http.lua",
+  typedConfig: {
+    "@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua",
+    default_source_code: { inline_string: code },
+  },
+});
+
+/** An upstream cluster: a single endpoint; `http2` for gRPC services (e.g. a rate-limit service). */
+export interface ClusterTarget { port: number; host?: string; http2?: boolean }
 
 /** A route; the first match wins. Without routes, everything goes to the first cluster. */
 export interface RouteSpec {
@@ -43,6 +67,8 @@ export interface RouteSpec {
   timeoutMs?: number;
   /** Response headers to set; values may use Envoy's header formatters, e.g. "%REQ(traceparent)%". */
   responseHeaders?: Record<string, string>;
+  /** Route `rate_limits` (descriptor actions for Envoy's own envoy.filters.http.ratelimit), as Envoy's YAML. */
+  rateLimits?: YamlValue[];
 }
 
 /**
@@ -85,7 +111,7 @@ export interface ListenerSpec {
   port?: number;
   /** HttpConnectionManager stat_prefix (stats under http.<statPrefix>.). */
   statPrefix: string;
-  filters?: WasmFilter[];
+  filters?: HttpFilter[];
   /** Either routes for one catch-all virtual host, or virtual hosts by domain. */
   routes?: RouteSpec[];
   virtualHosts?: VirtualHostSpec[];
@@ -93,7 +119,7 @@ export interface ListenerSpec {
 }
 
 export interface BootstrapOptions {
-  filters: WasmFilter[];
+  filters: HttpFilter[];
   clusters: Record<string, ClusterTarget>;
   /** More clusters: several or no endpoints, health checks, aggregates (routes may name them too). */
   clusterSpecs?: Record<string, ClusterSpec>;
@@ -112,6 +138,13 @@ export interface BootstrapOptions {
   relativeModulePaths?: boolean;
   /** A file access log on the listener: one line per request in Envoy's text format. */
   accessLog?: { path: string; format: string };
+  /**
+   * The whole http_filters list, verbatim (e.g. as a control plane rendered it, router included);
+   * when given, `filters` are not rendered.
+   */
+  httpFilters?: YamlValue[];
+  /** The node identity (needed by xDS subscriptions, e.g. file-based ECDS). */
+  node?: { id: string; cluster: string };
   /** Extra HttpConnectionManager fields, e.g. { generate_request_id: false }. */
   connectionManager?: Record<string, YamlValue>;
 }
@@ -163,7 +196,11 @@ function route(r: RouteSpec, fallbackCluster: string): YamlValue {
     const body = r.directResponse.body;
     return { match, direct_response: { status: r.directResponse.status, body: body === undefined ? undefined : { inline_string: body } }, response_headers_to_add };
   }
-  return { match, route: { cluster: r.cluster ?? fallbackCluster, timeout: `${(r.timeoutMs ?? 15_000) / 1000}s` }, response_headers_to_add };
+  return {
+    match,
+    route: { cluster: r.cluster ?? fallbackCluster, timeout: `${(r.timeoutMs ?? 15_000) / 1000}s`, rate_limits: r.rateLimits },
+    response_headers_to_add,
+  };
 }
 
 function cluster(name: string, t: ClusterTarget): YamlValue {
@@ -171,6 +208,12 @@ function cluster(name: string, t: ClusterTarget): YamlValue {
     name,
     type: "STATIC",
     connect_timeout: "1s",
+    typed_extension_protocol_options: t.http2 ? {
+      "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+        "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+        explicit_http_config: { http2_protocol_options: {} },
+      },
+    } : undefined,
     load_assignment: {
       cluster_name: name,
       endpoints: [{ lb_endpoints: [{ endpoint: { address: socket(t.host ?? "127.0.0.1", t.port) } }] }],
@@ -269,13 +312,14 @@ export function bootstrap(o: BootstrapOptions): YamlValue {
     for (const member of c.aggregate ?? []) if (!clusterNames.has(member)) throw new Error(`bootstrap: aggregate cluster "${n}": unknown cluster "${member}"`);
   }
   return {
+    node: o.node,
     admin: { address: socket(address, o.adminPort ?? 0) },
     static_resources: {
       listeners: [
         httpListener({
           name: "main", address, port: o.listenerPort ?? 0, statPrefix: o.statPrefix ?? "ingress_http", filters: o.filters,
           virtualHosts: [{ name: "all", domains: ["*"], routes }], localReplies: o.localReplies,
-          connectionManager: o.connectionManager, accessLog: o.accessLog, relativeModulePaths: o.relativeModulePaths,
+          connectionManager: o.connectionManager, accessLog: o.accessLog, relativeModulePaths: o.relativeModulePaths, httpFilters: o.httpFilters,
         }, names[0]),
         ...extra,
       ],
@@ -287,12 +331,30 @@ export function bootstrap(o: BootstrapOptions): YamlValue {
   };
 }
 
+/** Envoy's own global rate-limit filter (envoy.filters.http.ratelimit) asking `cluster` over gRPC. */
+export function nativeRateLimitFilter(o: { domain: string; cluster: string; timeoutMs?: number; failureModeDeny?: boolean }): NativeFilter {
+  const timeout = `${(o.timeoutMs ?? 20) / 1000}s`;
+  return {
+    name: "envoy.filters.http.ratelimit",
+    typedConfig: {
+      "@type": "type.googleapis.com/envoy.extensions.filters.http.ratelimit.v3.RateLimit",
+      domain: o.domain,
+      timeout,
+      failure_mode_deny: o.failureModeDeny ?? false,
+      enable_x_ratelimit_headers: "DRAFT_VERSION_03",
+      rate_limit_service: { transport_api_version: "V3", grpc_service: { envoy_grpc: { cluster_name: o.cluster }, timeout } },
+    },
+  };
+}
+
 interface HttpListenerParts extends ListenerSpec {
   address: string;
   virtualHosts: VirtualHostSpec[];
   connectionManager?: Record<string, YamlValue>;
   accessLog?: { path: string; format: string };
   relativeModulePaths?: boolean;
+  /** The whole http_filters list as given (router included), instead of `filters` + router. */
+  httpFilters?: YamlValue[];
 }
 
 function httpListener(l: HttpListenerParts, fallbackCluster: string): YamlValue {
@@ -312,7 +374,10 @@ function httpListener(l: HttpListenerParts, fallbackCluster: string): YamlValue 
             name: l.name === "main" ? "local" : l.name,
             virtual_hosts: l.virtualHosts.map((v) => ({ name: v.name, domains: v.domains, routes: v.routes.map((r) => route(r, fallbackCluster)) })),
           },
-          http_filters: [...(l.filters ?? []).map((f) => wasmFilter(f, l.relativeModulePaths)), ROUTER],
+          http_filters: l.httpFilters ?? [
+            ...(l.filters ?? []).map((f) => (isWasmFilter(f) ? wasmFilter(f, l.relativeModulePaths) : { name: f.name, typed_config: f.typedConfig })),
+            ROUTER,
+          ],
         },
       }],
     }],

@@ -1,8 +1,9 @@
 // Real Envoy for tests and the demo: find the binary, render bootstraps, run Envoy and upstreams.
 export { envoyPath, envoyInstall, projectRoot, type EnvoyInstall } from "./binary.js";
+export { ensureEnvoy, EnvoySetupError } from "./install.js";
 export {
-  bootstrap, wasmFilter, modulePath, defaultRootId,
-  type BootstrapOptions, type WasmFilter, type RouteSpec, type ClusterTarget, type FailurePolicy,
+  bootstrap, wasmFilter, luaFilter, isWasmFilter, nativeRateLimitFilter, modulePath, defaultRootId,
+  type BootstrapOptions, type WasmFilter, type NativeFilter, type HttpFilter, type RouteSpec, type ClusterTarget, type FailurePolicy,
   type ClusterSpec, type ListenerSpec, type VirtualHostSpec, type LocalReplySpec,
 } from "./bootstrap.js";
 export { freePorts } from "./ports.js";

@@ -6,6 +6,8 @@ import { Condition, Source, parseCondition, parseSource, RequestView, fnv1a64, f
 import { BucketLimits } from "./bucket";
 import { SlotStore, WAYS } from "./slots";
 import { LimitedHeaders } from "./response";
+import { GlobalSettings, parseGlobal, defineGlobalMetrics } from "./global/settings";
+import { isName, nameRule } from "./names";
 
 export const DEFAULT_MAX_KEYS: i64 = 10000;
 export const MAX_MAX_KEYS: i64 = 1000000;
@@ -90,6 +92,8 @@ export class Settings {
   shadowHeader: string = "";
   namespace: string = "";
   statPrefix: string = "";
+  /** Global rules, checked with the rate-limit service after the local ones admit (null = none). */
+  global: GlobalSettings | null = null;
 }
 
 /**
@@ -113,10 +117,18 @@ export function parseSettings(cfg: ConfigObject, defaultNamespace: string): Sett
   parseResponse(cfg, s);
   if (!cfg.ok()) return null;
 
+  if (cfg.has("global")) {
+    const g = cfg.obj("global");
+    if (g === null) { if (cfg.ok()) cfg.fail("global", "must be an object"); return null; }
+    s.global = parseGlobal(g, s.shadow);
+    if (s.global === null) return null;
+  }
+  // Local rules may be left out when global rules are configured.
+  if (!cfg.has("rules") && s.global !== null) return cfg.rejectUnknown() ? s : null;
   if (!cfg.has("rules")) { cfg.fail("rules", "is required (a list of rules)"); return null; }
   const list = cfg.arr("rules");
   if (list === null) return null;
-  if (list.length == 0) { cfg.fail("rules", "must not be empty"); return null; }
+  if (list.length == 0 && s.global === null) { cfg.fail("rules", "must not be empty"); return null; }
   if (list.length > MAX_RULES) { cfg.fail("rules", "at most " + MAX_RULES.toString() + " rules"); return null; }
   const rules = new StaticArray<Rule>(list.length);
   const names = new Array<string>(); // ≤ 64 rules, configure time: a scan links less code than a Set
@@ -223,21 +235,9 @@ export function defineMetrics(s: Settings): void {
     const rule = s.rules[i];
     rule.metrics = new RuleMetrics(s.statPrefix + "." + rule.name);
   }
+  if (s.global !== null) defineGlobalMetrics(s.global!, s.statPrefix);
 }
 
-// Rule names and namespaces go into shared-data keys and metric names: keep them plain.
-function isName(s: string): bool {
-  if (s.length == 0 || s.length > 64) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (!((c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || c == 0x5f || c == 0x2d)) return false;
-  }
-  return true;
-}
-
-function nameRule(s: string): string {
-  return "\"" + s + "\" must be 1–64 letters, digits, _ or -";
-}
 
 
 /** The plugin name made safe for a namespace: other characters become "_" ("" → "rate_limit"). */
