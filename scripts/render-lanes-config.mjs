@@ -10,7 +10,7 @@ register();
 const { lanesFiles, LANES_DIR } = await import("../src/lanes/files.ts");
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dir = join(root, LANES_DIR);
-const files = lanesFiles();
+const files = await lanesFiles();
 // Files the plan no longer makes go away (README.md stays).
 for (const sub of ["permissive", "strict", "istio"]) rmSync(join(dir, sub), { recursive: true, force: true });
 for (const [rel, text] of Object.entries(files)) {

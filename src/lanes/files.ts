@@ -4,6 +4,7 @@
 import { bootstrap } from "../envoy/bootstrap.js";
 import { toYaml, type YamlValue } from "../envoy/yaml.js";
 import { lanesBootstraps } from "./envoy.js";
+import { currentDigests } from "../istio/manifests.js";
 import { istioResources, ISTIO_DEFAULTS } from "./istio.js";
 import { defaultPlan, instances, sequentialPorts, type LaneMode } from "./plan.js";
 
@@ -22,8 +23,11 @@ function portTable(mode: LaneMode): string[] {
   ];
 }
 
-/** Relative path (under LANES_DIR) → file text. */
-export function lanesFiles(): Record<string, string> {
+/**
+ * Relative path (under LANES_DIR) → file text. The WasmPlugins pin the image digest of
+ * build/tagging.wasm as packaged now (src/istio), as the other committed Istio manifests do.
+ */
+export async function lanesFiles(): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const mode of ["permissive", "strict"] as const) {
     const plan = defaultPlan(mode);
@@ -39,14 +43,15 @@ export function lanesFiles(): Record<string, string> {
     }
   }
   // Istio has no subset failover, so both modes render the same resources (see src/lanes/istio.ts).
-  const docs = istioResources(defaultPlan(), ISTIO_DEFAULTS);
+  const sha256 = (await currentDigests(["tagging"])).tagging.slice("sha256:".length);
+  const docs = istioResources(defaultPlan(), { ...ISTIO_DEFAULTS, sha256 });
   out["istio/lanes.yaml"] = [
     "# Traffic lanes for Istio: DestinationRules (subsets by the version label), VirtualServices",
     "# (x-mesh-tag match, then baseline; a lane without a version of a service routes to its baseline),",
     "# the gateway's entry VirtualService and the tagging WasmPlugins (lane entry on the ingress",
     "# gateway; baggage → header on every sidecar's outbound side).",
     `# Generated from src/lanes/istio.ts by \`npm run lanes:config\` for namespace ${ISTIO_DEFAULTS.namespace} and`,
-    `# ${ISTIO_DEFAULTS.image}.`,
+    `# ${ISTIO_DEFAULTS.image} (sha256: the image of build/tagging.wasm as packaged now).`,
     ...docs.map((d) => `---\n${toYaml(d as unknown as YamlValue).trimEnd()}`),
   ].join("\n") + "\n";
   return out;

@@ -8,13 +8,19 @@
 // plan's lane membership) — in both modes. Failing over when a lane *member's* version is down (what
 // the Envoy topology does with aggregate clusters) has no VirtualService/DestinationRule equivalent:
 // in Istio the lane member's subset answers 503 "no healthy upstream" then, as in strict mode.
+//
+// The WasmPlugins are validated by src/istio (CRD schema + CEL, sha256, root id, pluginConfig);
+// DestinationRule/VirtualService have no CRD schema here, so checkIstioResources checks them.
 import { featureLanes, instances, type LanePlan } from "./plan.js";
 import { gatewayTagging, sidecarTagging } from "./envoy.js";
+import { COMMITTED, imageUrl } from "../istio/manifests.js";
 
 export interface IstioParams {
   namespace: string;
   /** The OCI image of build/tagging.wasm. */
   image: string;
+  /** The image's manifest digest (hex, no "sha256:"), pinned in the WasmPlugins as Istio's `sha256`. */
+  sha256?: string;
   /** Host the ingress gateway serves. */
   gatewayHost: string;
   /** The Gateway resource (namespace/name) the entry VirtualService binds to. */
@@ -25,7 +31,7 @@ export interface IstioParams {
 
 export const ISTIO_DEFAULTS: IstioParams = {
   namespace: "shop",
-  image: "oci://registry.example.com/wasm/tagging:0.1.0",
+  image: imageUrl(COMMITTED.registry, "tagging", COMMITTED.tag),
   gatewayHost: "shop.example.com",
   gateway: "istio-system/shop-gateway",
   port: 80,
@@ -77,6 +83,7 @@ export function istioResources(p: LanePlan, o: IstioParams = ISTIO_DEFAULTS): Re
     spec: {
       selector: { matchLabels: { istio: "ingressgateway" } },
       url: o.image,
+      sha256: o.sha256,
       pluginName: "tagging",
       // After authentication, so rules may use authenticated headers; before routing.
       phase: "AUTHZ",
@@ -89,6 +96,7 @@ export function istioResources(p: LanePlan, o: IstioParams = ISTIO_DEFAULTS): Re
     apiVersion: "extensions.istio.io/v1alpha1", kind: "WasmPlugin", metadata: meta("lane-propagation"),
     spec: {
       url: o.image,
+      sha256: o.sha256,
       pluginName: "tagging",
       phase: "UNSPECIFIED_PHASE",
       failStrategy: "FAIL_OPEN",

@@ -2,13 +2,14 @@
 // (fresh, and accepted by `envoy --mode validate`), the routing each mode renders, the Istio
 // manifests (structure, and the WasmPlugins' pluginConfig accepted by the tagging module itself),
 // and the gateway's sticky share measured over 10,000 user ids in the test host.
-import { describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { envoyPath, projectRoot } from "../../src/envoy/index.js";
 import { ProxyHost } from "../../src/host/index.js";
+import { formatFinding, validateText } from "../../src/istio/validate.js";
 import { gatewayTagging, laneCluster, laneMembers, lanesBootstraps, sidecarTagging, STICKY_PERCENT } from "../../src/lanes/envoy.js";
 import { laneDecisions } from "../../src/lanes/entry.js";
 import { lanesFiles, LANES_DIR } from "../../src/lanes/files.js";
@@ -65,13 +66,14 @@ describe("lanes: Envoy routing by mode", () => {
 });
 
 describe(`${LANES_DIR}/ (committed)`, () => {
-  const files = lanesFiles();
+  let files: Record<string, string>;
+  before(async () => { files = await lanesFiles(); });
 
   test("is what `npm run lanes:config` writes now", () => {
     for (const [rel, text] of Object.entries(files)) {
       const path = join(projectRoot, LANES_DIR, rel);
       assert.ok(existsSync(path), `${LANES_DIR}/${rel} is missing: run \`npm run lanes:config\``);
-      assert.equal(readFileSync(path, "utf8"), text, `${LANES_DIR}/${rel} is stale: run \`npm run lanes:config\``);
+      assert.equal(readFileSync(path, "utf8"), text, `${LANES_DIR}/${rel} is stale: run \`npm run build && npm run lanes:config\``);
     }
     for (const sub of ["permissive", "strict", "istio"]) {
       for (const f of readdirSync(join(projectRoot, LANES_DIR, sub))) {
@@ -118,6 +120,15 @@ describe("lanes for Istio", () => {
     assert.ok(found.some((f) => /VirtualService\/c: spec\.http\[0\]\.route\[0\]\.destination\.subset: "blue" is not a subset/.test(f)), found.join("\n"));
     assert.ok(found.some((f) => /WasmPlugin\/lane-entry: spec\.failStrategy: one of FAIL_CLOSE/.test(f)), found.join("\n"));
     assert.ok(found.some((f) => /DestinationRule\/a: spec\.subsets\[0\]\.labels/.test(f)), found.join("\n"));
+  });
+
+  test("the committed manifests pass Istio's validator (CRD schema and CEL rules, image sha256, root id, pluginConfig)", async () => {
+    const file = join(LANES_DIR, "istio", "lanes.yaml");
+    const text = readFileSync(join(projectRoot, file), "utf8");
+    assert.deepEqual((await validateText(text, file)).map(formatFinding), []);
+    // … and the validator reads them: a broken copy is refused.
+    const bad = await validateText(text.replace("failStrategy: FAIL_CLOSE", "failStrategy: FAIL_CLOSED").replace("mode: CLIENT", "mode: OUTBOUND"), file);
+    assert.deepEqual(bad.map((f) => `${f.resource}: ${f.path}`), ["WasmPlugin istio-system/lane-entry: spec.failStrategy", "WasmPlugin shop/lane-propagation: spec.match[0].mode"]);
   });
 
   test("each WasmPlugin's pluginConfig is accepted by the tagging module", async () => {
