@@ -4,6 +4,8 @@
 // line per filter (each checked once), and stop everything on Ctrl-C.
 //   PORT=10000 ADMIN_PORT=9901 CONCURRENCY=2 npm start
 //   npm start -- --no-build       reuse build/ as it is
+//   npm start -- --lanes          the traffic-lane topology instead (gateway + sidecars + apps for
+//                                 A → B → C; add --strict for strict mode; LANES_PORT=10100 first port, 0 = free ports)
 // Without a usable Envoy it says why and falls back to the Node dev proxy (src/devproxy).
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -29,6 +31,7 @@ async function main() {
   register(); // TypeScript for what follows (src/)
   if (!envoy) return devProxy(problem);
 
+  if (process.argv.includes("--lanes")) return lanesDemo(envoy);
   const { startDemo, curlLine, checkTry } = await import("../src/envoy/index.ts");
   let demo = null;
   let stopping = false;
@@ -70,6 +73,36 @@ async function main() {
   }
   if (demo.missing.length) console.log(`\n  not built yet, so not in the chain: ${demo.missing.join(", ")}`);
   console.log(`\nCtrl-C stops Envoy and the upstreams.`);
+}
+
+/** The traffic-lane topology (src/lanes): a gray and a baseline user's paths through A → B → C. */
+async function lanesDemo(envoy) {
+  const { startLanesDemo } = await import("../src/lanes/demo.ts");
+  const mode = process.argv.includes("--strict") ? "strict" : "permissive";
+  let demo = null;
+  let stopping = false;
+  const stop = async (signal) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping the Envoys and the lane apps …`);
+    await demo?.lanes.stop();
+    console.log("stopped.");
+    process.exit(0);
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  try {
+    demo = await startLanesDemo({ mode, basePort: num("LANES_PORT", 10100) });
+  } catch (e) {
+    const lines = e.errors?.length ? e.errors.map((l) => l.replace(/^\[[^\]]*\]\[\d+\]/, "")).join("\n") : e.message;
+    console.error(`\nThe lanes did not start:\n${lines}`);
+    if (/Address already in use/.test(e.message)) console.error("\nA port is taken: set LANES_PORT=… (the first of 22 consecutive ports) and run again.");
+    process.exit(1);
+  }
+  console.log(`\nEnvoy ${envoy.version}: 1 gateway + ${Object.keys(demo.lanes.envoys).length - 1} sidecars, ${Object.keys(demo.lanes.apps).length} apps.\n`);
+  const { lines } = await demo.report();
+  console.log(lines.join("\n"));
+  console.log(`\nCtrl-C stops the Envoys and the apps.`);
 }
 
 async function devProxy(problem) {

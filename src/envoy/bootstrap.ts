@@ -71,9 +71,64 @@ export interface RouteSpec {
   rateLimits?: YamlValue[];
 }
 
+/**
+ * A cluster beyond the single-endpoint kind: several endpoints (or none: a version with no
+ * instances), an active HTTP health check, or an aggregate of other clusters in priority order.
+ */
+export interface ClusterSpec {
+  /** STATIC endpoints; an empty list is a cluster with no hosts (every pick is "no healthy upstream"). */
+  endpoints?: ClusterTarget[];
+  /** Envoy's aggregate cluster: these clusters in priority order, the next one taking the load the previous one's health cannot carry. */
+  aggregate?: string[];
+  /** Active HTTP health check (a 200 on `path` is healthy); one failure marks a host down, one success up. */
+  healthCheck?: { path: string; intervalMs?: number; host?: string };
+  /** common_lb_config.healthy_panic_threshold in percent (Envoy's default 50; 0 never panics: no healthy host fails fast). */
+  panicThresholdPercent?: number;
+  /**
+   * common_lb_config.update_merge_window: health changes within it reach the workers' load
+   * balancers together when it ends (Envoy's default 1 s; 0 delivers each change at once).
+   */
+  updateMergeWindowMs?: number;
+}
+
+/** A virtual host: requests whose Host/:authority is in `domains` take its routes (first match wins). */
+export interface VirtualHostSpec { name: string; domains: string[]; routes: RouteSpec[] }
+
+/** Rewrites Envoy's own replies (e.g. 503 "no healthy upstream") whose response flags match. */
+export interface LocalReplySpec {
+  /** Envoy response flags, e.g. ["UH"] (no healthy upstream). */
+  flags: string[];
+  status?: number;
+  /** The body, with Envoy's command operators (e.g. "%REQ(x-mesh-tag)%", "%UPSTREAM_CLUSTER%"). */
+  body: string;
+  /** Headers to add, values with command operators too. */
+  headers?: Record<string, string>;
+}
+
+/** A further HTTP listener next to the main one (e.g. a sidecar's outbound side). */
+export interface ListenerSpec {
+  name: string;
+  port?: number;
+  /** HttpConnectionManager stat_prefix (stats under http.<statPrefix>.). */
+  statPrefix: string;
+  filters?: HttpFilter[];
+  /** Either routes for one catch-all virtual host, or virtual hosts by domain. */
+  routes?: RouteSpec[];
+  virtualHosts?: VirtualHostSpec[];
+  localReplies?: LocalReplySpec[];
+}
+
 export interface BootstrapOptions {
   filters: HttpFilter[];
   clusters: Record<string, ClusterTarget>;
+  /** More clusters: several or no endpoints, health checks, aggregates (routes may name them too). */
+  clusterSpecs?: Record<string, ClusterSpec>;
+  /** More listeners after the main one. */
+  listeners?: ListenerSpec[];
+  /** Local reply mapping on the main listener. */
+  localReplies?: LocalReplySpec[];
+  /** HttpConnectionManager stat_prefix of the main listener (default ingress_http). */
+  statPrefix?: string;
   routes?: RouteSpec[];
   listenerPort?: number;
   adminPort?: number;
@@ -166,6 +221,62 @@ function cluster(name: string, t: ClusterTarget): YamlValue {
   };
 }
 
+const ROUTER: YamlValue = { name: "envoy.filters.http.router", typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router" } };
+
+function clusterFromSpec(name: string, c: ClusterSpec): YamlValue {
+  const lb = c.panicThresholdPercent === undefined && c.updateMergeWindowMs === undefined ? undefined : {
+    healthy_panic_threshold: c.panicThresholdPercent === undefined ? undefined : { value: c.panicThresholdPercent },
+    update_merge_window: c.updateMergeWindowMs === undefined ? undefined : `${c.updateMergeWindowMs / 1000}s`,
+  };
+  if (c.aggregate) {
+    if (c.endpoints || c.healthCheck) throw new Error(`bootstrap: cluster "${name}": an aggregate has no endpoints or health check of its own`);
+    return {
+      name,
+      connect_timeout: "1s",
+      lb_policy: "CLUSTER_PROVIDED",
+      common_lb_config: lb,
+      cluster_type: {
+        name: "envoy.clusters.aggregate",
+        typed_config: { "@type": "type.googleapis.com/envoy.extensions.clusters.aggregate.v3.ClusterConfig", clusters: c.aggregate },
+      },
+    };
+  }
+  const interval = `${(c.healthCheck?.intervalMs ?? 1000) / 1000}s`;
+  return {
+    name,
+    type: "STATIC",
+    connect_timeout: "1s",
+    common_lb_config: lb,
+    load_assignment: {
+      cluster_name: name,
+      endpoints: [{ lb_endpoints: (c.endpoints ?? []).map((t) => ({ endpoint: { address: socket(t.host ?? "127.0.0.1", t.port) } })) }],
+    },
+    health_checks: c.healthCheck ? [{
+      timeout: "1s",
+      interval,
+      // Clusters without traffic are checked at the same pace (Envoy's default there is 60 s).
+      no_traffic_interval: interval,
+      unhealthy_threshold: 1,
+      healthy_threshold: 1,
+      http_health_check: { path: c.healthCheck.path, host: c.healthCheck.host },
+    }] : undefined,
+  };
+}
+
+function localReplyConfig(replies: LocalReplySpec[] | undefined): YamlValue {
+  if (!replies?.length) return undefined;
+  return {
+    mappers: replies.map((r) => ({
+      filter: { response_flag_filter: { flags: r.flags } },
+      status_code: r.status,
+      headers_to_add: r.headers
+        ? Object.entries(r.headers).map(([key, value]) => ({ header: { key, value }, append_action: "OVERWRITE_IF_EXISTS_OR_ADD" }))
+        : undefined,
+      body_format_override: { text_format_source: { inline_string: r.body } },
+    })),
+  };
+}
+
 function fileAccessLog(path: string, format: string): YamlValue {
   return {
     name: "envoy.access_loggers.file",
@@ -182,38 +293,40 @@ export function bootstrap(o: BootstrapOptions): YamlValue {
   const address = o.address ?? "127.0.0.1";
   const names = Object.keys(o.clusters);
   const routes = o.routes ?? [{ prefix: "/" }];
-  if (!names.length && routes.some((r) => !r.directResponse)) throw new Error("bootstrap: routes need at least one cluster");
+  if (!names.length && routes.some((r) => !r.directResponse && !r.cluster)) throw new Error("bootstrap: routes need at least one cluster");
+  const clusterNames = new Set([...names, ...Object.keys(o.clusterSpecs ?? {})]);
   for (const r of routes) {
-    if (r.cluster && !o.clusters[r.cluster]) throw new Error(`bootstrap: route to unknown cluster "${r.cluster}" (clusters: ${names.join(", ")})`);
+    if (r.cluster && !clusterNames.has(r.cluster)) throw new Error(`bootstrap: route to unknown cluster "${r.cluster}" (clusters: ${[...clusterNames].join(", ")})`);
+  }
+  const checkRoutes = (rs: RouteSpec[], where: string) => {
+    for (const r of rs) {
+      if (r.cluster && !clusterNames.has(r.cluster)) throw new Error(`bootstrap: ${where}: route to unknown cluster "${r.cluster}" (clusters: ${[...clusterNames].join(", ")})`);
+    }
+  };
+  const extra = (o.listeners ?? []).map((l) => {
+    const vhosts = l.virtualHosts ?? [{ name: "all", domains: ["*"], routes: l.routes ?? [{ prefix: "/" }] }];
+    for (const v of vhosts) checkRoutes(v.routes, `listener "${l.name}"`);
+    return httpListener({ ...l, address, virtualHosts: vhosts, relativeModulePaths: o.relativeModulePaths }, names[0]);
+  });
+  for (const [n, c] of Object.entries(o.clusterSpecs ?? {})) {
+    for (const member of c.aggregate ?? []) if (!clusterNames.has(member)) throw new Error(`bootstrap: aggregate cluster "${n}": unknown cluster "${member}"`);
   }
   return {
     node: o.node,
     admin: { address: socket(address, o.adminPort ?? 0) },
     static_resources: {
-      listeners: [{
-        name: "main",
-        address: socket(address, o.listenerPort ?? 0),
-        filter_chains: [{
-          filters: [{
-            name: "envoy.filters.network.http_connection_manager",
-            typed_config: {
-              "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
-              stat_prefix: "ingress_http",
-              ...o.connectionManager,
-              access_log: o.accessLog ? [fileAccessLog(o.accessLog.path, o.accessLog.format)] : undefined,
-              route_config: {
-                name: "local",
-                virtual_hosts: [{ name: "all", domains: ["*"], routes: routes.map((r) => route(r, names[0])) }],
-              },
-              http_filters: o.httpFilters ?? [
-                ...o.filters.map((f) => (isWasmFilter(f) ? wasmFilter(f, o.relativeModulePaths) : { name: f.name, typed_config: f.typedConfig })),
-                { name: "envoy.filters.http.router", typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router" } },
-              ],
-            },
-          }],
-        }],
-      }],
-      clusters: Object.entries(o.clusters).map(([n, t]) => cluster(n, t)),
+      listeners: [
+        httpListener({
+          name: "main", address, port: o.listenerPort ?? 0, statPrefix: o.statPrefix ?? "ingress_http", filters: o.filters,
+          virtualHosts: [{ name: "all", domains: ["*"], routes }], localReplies: o.localReplies,
+          connectionManager: o.connectionManager, accessLog: o.accessLog, relativeModulePaths: o.relativeModulePaths, httpFilters: o.httpFilters,
+        }, names[0]),
+        ...extra,
+      ],
+      clusters: [
+        ...Object.entries(o.clusters).map(([n, t]) => cluster(n, t)),
+        ...Object.entries(o.clusterSpecs ?? {}).map(([n, c]) => clusterFromSpec(n, c)),
+      ],
     },
   };
 }
@@ -231,5 +344,42 @@ export function nativeRateLimitFilter(o: { domain: string; cluster: string; time
       enable_x_ratelimit_headers: "DRAFT_VERSION_03",
       rate_limit_service: { transport_api_version: "V3", grpc_service: { envoy_grpc: { cluster_name: o.cluster }, timeout } },
     },
+  };
+}
+
+interface HttpListenerParts extends ListenerSpec {
+  address: string;
+  virtualHosts: VirtualHostSpec[];
+  connectionManager?: Record<string, YamlValue>;
+  accessLog?: { path: string; format: string };
+  relativeModulePaths?: boolean;
+  /** The whole http_filters list as given (router included), instead of `filters` + router. */
+  httpFilters?: YamlValue[];
+}
+
+function httpListener(l: HttpListenerParts, fallbackCluster: string): YamlValue {
+  return {
+    name: l.name,
+    address: socket(l.address, l.port ?? 0),
+    filter_chains: [{
+      filters: [{
+        name: "envoy.filters.network.http_connection_manager",
+        typed_config: {
+          "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+          stat_prefix: l.statPrefix,
+          ...l.connectionManager,
+          access_log: l.accessLog ? [fileAccessLog(l.accessLog.path, l.accessLog.format)] : undefined,
+          local_reply_config: localReplyConfig(l.localReplies),
+          route_config: {
+            name: l.name === "main" ? "local" : l.name,
+            virtual_hosts: l.virtualHosts.map((v) => ({ name: v.name, domains: v.domains, routes: v.routes.map((r) => route(r, fallbackCluster)) })),
+          },
+          http_filters: l.httpFilters ?? [
+            ...(l.filters ?? []).map((f) => (isWasmFilter(f) ? wasmFilter(f, l.relativeModulePaths) : { name: f.name, typed_config: f.typedConfig })),
+            ROUTER,
+          ],
+        },
+      }],
+    }],
   };
 }

@@ -4,7 +4,9 @@ export { ensureEnvoy, EnvoySetupError } from "./install.js";
 export {
   bootstrap, wasmFilter, luaFilter, isWasmFilter, nativeRateLimitFilter, modulePath, defaultRootId,
   type BootstrapOptions, type WasmFilter, type NativeFilter, type HttpFilter, type RouteSpec, type ClusterTarget, type FailurePolicy,
+  type ClusterSpec, type ListenerSpec, type VirtualHostSpec, type LocalReplySpec,
 } from "./bootstrap.js";
+export { freePorts } from "./ports.js";
 export { toYaml } from "./yaml.js";
 export { startEnvoy, expectEnvoyToFail, EnvoyStartError, errorLines, type Envoy, type EnvoyOptions } from "./process.js";
 export { startUpstream, type Upstream, type RecordedRequest, type Responder, type UpstreamResponse } from "./upstream.js";

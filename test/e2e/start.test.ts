@@ -7,8 +7,8 @@ import { join } from "node:path";
 import { projectRoot, request } from "./lib/index.js";
 
 /** Runs scripts/start.mjs --no-build until it prints `ready`, then hands its output to `use` and stops it with SIGINT. */
-async function withStart(env: Record<string, string>, use: (out: string) => Promise<void>) {
-  const child = spawn(process.execPath, [join(projectRoot, "scripts", "start.mjs"), "--no-build"], {
+async function withStart(env: Record<string, string>, use: (out: string) => Promise<void>, args: string[] = []) {
+  const child = spawn(process.execPath, [join(projectRoot, "scripts", "start.mjs"), "--no-build", ...args], {
     cwd: projectRoot, env: { ...process.env, PORT: "0", ADMIN_PORT: "0", CONCURRENCY: "1", ...env }, stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -62,5 +62,26 @@ describe("npm start", () => {
       assert.notEqual(res.headers["server"], "envoy");
     });
     assert.equal(code, 0, out);
+  });
+
+  test("--lanes: prints the path of a gray and a baseline user through A → B → C, each checked; Ctrl-C stops every Envoy", async () => {
+    let admins: string[] = [];
+    const { code, out } = await withStart({ LANES_PORT: "0" }, async (out) => {
+      assert.match(out, /✓ a gray user \(user-id % 100 == 20\): a-gray → b-baseline → c-gray/);
+      assert.match(out, /✓ a baseline user: a-baseline → b-baseline → c-baseline/);
+      assert.match(out, /✓ users 1–1000 through the gateway: \d+ gray/);
+      assert.match(out, /✓ with C-gray down \(its app stopped\), the gray user: a-gray → b-baseline → c-baseline/);
+      assert.match(out, /C-gray is back: a-gray → b-baseline → c-gray/);
+      assert.doesNotMatch(out, /✗/);
+      const gateway = /gateway\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? assert.fail(out);
+      const res = await request(gateway, "/", { headers: { "user-id": "120" } });
+      assert.deepEqual(JSON.parse(res.body).hops.map((h: { version: string }) => h.version), ["gray", "baseline", "gray"]);
+      admins = [...out.matchAll(/admin (http:\/\/127\.0\.0\.1:\d+)/g)].map((m) => m[1]);
+      assert.equal(admins.length, 6, "a gateway and five sidecars");
+      for (const a of admins) assert.equal((await request(a, "/ready")).status, 200);
+    }, ["--lanes"]);
+    assert.equal(code, 0, out);
+    assert.match(out, /SIGINT: stopping the Envoys and the lane apps/);
+    for (const a of admins) await assert.rejects(request(a, "/ready", { timeoutMs: 2000 }), /ECONNREFUSED/, `${a} still answers`);
   });
 });

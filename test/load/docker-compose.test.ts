@@ -5,31 +5,15 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import { projectRoot, request } from "../../src/envoy/index.js";
+import { freePorts, projectRoot, request } from "../../src/envoy/index.js";
 import { PORTS, SMOKE } from "../../load/scenarios.js";
 import { composeConfigs } from "../../load/topology.js";
 import { ensureDaemon, ensureEnvoyImage, type Daemon } from "../../load/docker.js";
 import { runScenario } from "../../load/run.js";
 
-/**
- * Free loopback ports below Linux's ephemeral range (32768+), so no port an Envoy or a client picks
- * for itself in the meantime can take them before the containers bind them.
- */
-async function freePorts(n: number): Promise<number[]> {
-  const out: number[] = [];
-  while (out.length < n) {
-    const port = 20000 + Math.floor(Math.random() * 12000);
-    if (out.includes(port)) continue;
-    const s = createServer();
-    const ok = await new Promise<boolean>((r) => { s.once("error", () => r(false)); s.listen(port, "127.0.0.1", () => r(true)); });
-    if (ok) { out.push(port); await new Promise((r) => s.close(r)); }
-  }
-  return out;
-}
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
