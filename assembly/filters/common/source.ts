@@ -1,7 +1,7 @@
 // Where a condition (or a rate-limit key part) takes its value from: a header, cookie, query
 // parameter, the path, method, authority, the downstream IP, or an Envoy property. Sources are
 // interned: the same source configured twice is one object with one cache slot per request.
-import { ConfigObject, asciiLower } from "../../sdk/config";
+import { ConfigObject, asciiLower, isHeaderName, quoteExcerpt } from "../../sdk/config";
 import { hexVal } from "../../sdk/json";
 import { RawName } from "../../sdk/rawheaders";
 import { RequestView } from "./request-view";
@@ -248,8 +248,9 @@ const RAW_PATH = internSource(SourceKind.Header, ":path");
  */
 export function parseSource(cfg: ConfigObject): Source | null {
   if (!cfg.has("source")) { cfg.fail("source", "is required"); return null; }
+  const before = cfg.errorCount();
   const kindName = cfg.oneOf("source", "header", SOURCE_NAMES);
-  if (!cfg.ok()) return null;
+  if (cfg.errorCount() != before) return null;
   const kind = <SourceKind>SOURCE_NAMES.indexOf(kindName);
   const needsName = kind == SourceKind.Header || kind == SourceKind.Cookie || kind == SourceKind.Query ||
     kind == SourceKind.Property;
@@ -258,18 +259,30 @@ export function parseSource(cfg: ConfigObject): Source | null {
     return internSource(kind, "");
   }
   let name = cfg.requiredStr("name");
-  if (!cfg.ok()) return null;
+  if (cfg.errorCount() != before) return null;
   if (kind == SourceKind.Header) {
     name = asciiLower(name);
-    if (!isHeaderOrPseudo(name)) { cfg.fail("name", "\"" + name + "\" is not a valid header name"); return null; }
+    if (!isHeaderOrPseudo(name)) { cfg.fail("name", quoteExcerpt(name) + " is not a valid header name"); return null; }
+  } else if (kind == SourceKind.Cookie) {
+    if (!isHeaderName(name)) { cfg.fail("name", quoteExcerpt(name) + " is not a valid cookie name (an RFC 6265 token)"); return null; }
+  } else if (kind == SourceKind.Query) {
+    if (!isPlainText(name, "&=#")) { cfg.fail("name", quoteExcerpt(name) + " is not a query parameter name (no spaces, controls, '&', '=' or '#')"); return null; }
   } else if (kind == SourceKind.Property) {
-    if (name.startsWith(".") || name.endsWith(".") || name.includes("..")) {
-      cfg.fail("name", "\"" + name + "\" is not a property path such as \"source.port\""); return null;
+    if (!isPlainText(name, "") || name.startsWith(".") || name.endsWith(".") || name.includes("..")) {
+      cfg.fail("name", quoteExcerpt(name) + " is not a property path such as \"source.port\""); return null;
     }
   }
   return internSource(kind, name);
 }
 
+/** No spaces, control characters nor any of `reserved` (names taken from a request or passed to the host). */
+function isPlainText(s: string, reserved: string): bool {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 0x20 || c == 0x7f || reserved.includes(String.fromCharCode(c))) return false;
+  }
+  return true;
+}
 
 function isHeaderOrPseudo(name: string): bool {
   const start = name.startsWith(":") ? 1 : 0;
