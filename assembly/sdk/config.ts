@@ -328,7 +328,7 @@ export function suggestion(word: string, known: string[]): string {
 
 /**
  * The name in `known` nearest to `word` — case-insensitive edit distance counting a swap of two
- * neighbours as one edit ("kye" → "key") — if it is at most 1 (names under 5 characters) or 2; else "".
+ * neighbours as one edit ("kye" → "key") — if it is at most 1 (names under 6 characters) or 2; else "".
  */
 export function closestName(word: string, known: string[]): string {
   let best = "";
@@ -336,7 +336,7 @@ export function closestName(word: string, known: string[]): string {
   if (word.length > 64) return best;
   for (let i = 0; i < known.length; i++) {
     const k = unchecked(known[i]);
-    const limit = k.length < 5 ? 1 : 2;
+    const limit = k.length < 6 ? 1 : 2;
     const lenGap = k.length > word.length ? k.length - word.length : word.length - k.length;
     if (lenGap > limit) continue;
     const d = editDistance(word, k);
