@@ -5,7 +5,7 @@ import { ConfigObject, ConfigArray, Counter, Headers, makeHeaderPair, isHeaderNa
 import { quoteExcerpt } from "../../sdk/config";
 import { Condition, Source, parseCondition, parseSource, RequestView, fnv1a64, fnv1a64Bytes, fmix64 } from "../common";
 import { BucketLimits } from "./bucket";
-import { SlotStore, WAYS } from "./slots";
+import { SlotStore, WAYS, SKETCH_MAGIC } from "./slots";
 import { LimitedHeaders } from "./response";
 
 export const DEFAULT_MAX_KEYS: i64 = 10000;
@@ -70,7 +70,7 @@ export class Rule {
       h = fnv1a64Bytes(view.ptr, view.len, h);
     }
     h = fmix64(h);
-    return h == 0 || h == UNKNOWN_HASH ? h ^ 2 : h;
+    return h == 0 || h == UNKNOWN_HASH || h == SKETCH_MAGIC ? h ^ 2 : h;
   }
 }
 
