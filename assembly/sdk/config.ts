@@ -215,7 +215,8 @@ export class ConfigObject {
       const k = unchecked(keys[i]);
       if (known.includes(k)) continue;
       this.used[i] = true; // reported once, not again by rejectUnknown()
-      this.fail(k, "unknown field" + suggestion(k, known));
+      if (this.sink.count >= MAX_CONFIG_ERRORS) this.sink.count++; // past the bound: counted, no text built
+      else this.fail(k, "unknown field" + suggestion(k, known));
       clean = false;
     }
     return clean;
@@ -236,7 +237,8 @@ export class ConfigObject {
         for (let k = 0; k < this.asked.length; k++) if (!this.json.has(this.asked[k])) m.push(this.asked[k]);
         missing = m;
       }
-      this.fail(keys[i], "unknown field" + suggestion(keys[i], missing));
+      if (this.sink.count >= MAX_CONFIG_ERRORS) this.sink.count++;
+      else this.fail(keys[i], "unknown field" + suggestion(keys[i], missing));
       clean = false;
     }
     return clean;
