@@ -1,6 +1,6 @@
 // Issue D6: configure-time work near-linear in the configuration's size. Each shape is configured at
 // size N and 4N in the same host and run; linear work costs ~4× more at 4N, quadratic work ~16×.
-// The check is that ratio (fastest of five interleaved runs each, each on a fresh VM, after a warm-up),
+// The check is that ratio (fastest of five interleaved runs each, each on a fresh VM, up to 3 attempts),
 // never an absolute time. Before the fix these shapes cost (test host, one VM): a 30,000-value `in`
 // list 11.2 s, 300,000 `\n` escapes 15.2 s, 50,000 response-header keys 77 s, 20,000 distinct header
 // names in conditions 14.2 s.
@@ -32,14 +32,19 @@ async function ratio(t: { diagnostic(msg: string): void }, wasm: string, rootId:
   n: number, accepted: boolean): Promise<void> {
   const smallCfg = shape(n), largeCfg = shape(4 * n);
   await freshMs(wasm, rootId, largeCfg, accepted); // warm up (module compiled, JIT)
-  let small = Infinity, large = Infinity;
-  for (let run = 0; run < 5; run++) { // interleaved, fastest of each: a busy machine slows a run, never speeds one
-    small = Math.min(small, await freshMs(wasm, rootId, smallCfg, accepted));
-    large = Math.min(large, await freshMs(wasm, rootId, largeCfg, accepted));
+  // A busy machine slows a run, never speeds one: take the fastest of five interleaved runs per size,
+  // and give noise up to three attempts — quadratic work fails every one of them.
+  let r = Infinity;
+  for (let attempt = 1; attempt <= 3 && r >= LINEAR_BOUND; attempt++) {
+    let small = Infinity, large = Infinity;
+    for (let run = 0; run < 5; run++) {
+      small = Math.min(small, await freshMs(wasm, rootId, smallCfg, accepted));
+      large = Math.min(large, await freshMs(wasm, rootId, largeCfg, accepted));
+    }
+    r = large / Math.max(small, 2);
+    t.diagnostic(`attempt ${attempt}: size ${n}: ${small.toFixed(1)} ms; size ${4 * n}: ${large.toFixed(1)} ms; ratio ${r.toFixed(1)}`);
   }
-  const r = large / Math.max(small, 2);
-  t.diagnostic(`size ${n}: ${small.toFixed(1)} ms; size ${4 * n}: ${large.toFixed(1)} ms; ratio ${r.toFixed(1)}`);
-  assert.ok(r < LINEAR_BOUND, `4× the size cost ${r.toFixed(1)}× the time (${small.toFixed(1)} → ${large.toFixed(1)} ms): not linear`);
+  assert.ok(r < LINEAR_BOUND, `4× the size cost ${r.toFixed(1)}× the time in three attempts: not linear`);
 }
 
 const inList = (n: number) => JSON.stringify({
