@@ -304,22 +304,31 @@ function joinPath(path: string, key: string): string {
  */
 export function quoteExcerpt(s: string, max: i32 = EXCERPT_CHARS): string {
   const n = s.length < max ? s.length : max;
-  let out = "\"";
+  // One buffer, written once (worst case: every character as \uXXXX): no per-character strings.
+  const buf = new ArrayBuffer((n * 6 + 2) << 1);
+  const dst = changetype<usize>(buf);
+  let o: usize = 0;
+  store<u16>(dst, 0x22);
+  o++;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
-    if (c >= 0x20 && c < 0x7f && c != 0x22 && c != 0x5c) { out += String.fromCharCode(c); continue; }
-    if (c == 0x22) out += "\\\"";
-    else if (c == 0x5c) out += "\\\\";
-    else if (c == 0x0a) out += "\\n";
-    else if (c == 0x0d) out += "\\r";
-    else if (c == 0x09) out += "\\t";
-    else {
-      const h = "0123456789abcdef";
-      out += "\\u" + h.charAt((c >> 12) & 15) + h.charAt((c >> 8) & 15) + h.charAt((c >> 4) & 15) + h.charAt(c & 15);
+    if (c >= 0x20 && c < 0x7f && c != 0x22 && c != 0x5c) { store<u16>(dst + (o++ << 1), <u16>c); continue; }
+    store<u16>(dst + (o++ << 1), 0x5c);
+    const e = c == 0x22 || c == 0x5c ? c : c == 0x0a ? 0x6e : c == 0x0d ? 0x72 : c == 0x09 ? 0x74 : 0;
+    if (e) { store<u16>(dst + (o++ << 1), <u16>e); continue; }
+    store<u16>(dst + (o++ << 1), 0x75);
+    for (let shift = 12; shift >= 0; shift -= 4) {
+      const d = (c >> shift) & 15;
+      store<u16>(dst + (o++ << 1), <u16>(d < 10 ? 0x30 + d : 0x57 + d));
     }
   }
-  if (n < s.length) return out + "…\" (" + s.length.toString() + " characters)";
-  return out + "\"";
+  if (n < s.length) {
+    store<u16>(dst + (o++ << 1), 0x2026); // …
+    store<u16>(dst + (o++ << 1), 0x22);
+    return String.UTF16.decodeUnsafe(dst, o << 1) + " (" + s.length.toString() + " characters)";
+  }
+  store<u16>(dst + (o++ << 1), 0x22);
+  return String.UTF16.decodeUnsafe(dst, o << 1);
 }
 
 /** `; did you mean "key"?` when one of `known` is within a small edit distance of `word`, else "". */
@@ -350,24 +359,25 @@ export function closestName(word: string, known: string[]): string {
 /** Optimal-string-alignment distance, ASCII case folded (both strings short: configure time only). */
 function editDistance(a: string, b: string): i32 {
   const n = a.length, m = b.length;
-  // Three rows: the one before last (for transpositions), the last, and the current.
-  let prev2 = new StaticArray<i32>(m + 1);
-  let prev = new StaticArray<i32>(m + 1);
-  let cur = new StaticArray<i32>(m + 1);
-  for (let j = 0; j <= m; j++) prev[j] = j;
+  // Three rows — the one before last (for transpositions), the last, the current — in one buffer.
+  const w = <usize>(m + 1) << 2;
+  const rows = new ArrayBuffer(<i32>w * 3);
+  let prev2 = changetype<usize>(rows), prev = prev2 + w, cur = prev + w;
+  for (let j = 0; j <= m; j++) store<i32>(prev + (<usize>j << 2), j);
   for (let i = 1; i <= n; i++) {
-    cur[0] = i;
+    store<i32>(cur, i);
     const ca = foldCase(a.charCodeAt(i - 1));
     for (let j = 1; j <= m; j++) {
       const cb = foldCase(b.charCodeAt(j - 1));
-      let d = min(prev[j] + 1, cur[j - 1] + 1);
-      d = min(d, prev[j - 1] + (ca == cb ? 0 : 1));
-      if (i > 1 && j > 1 && ca == foldCase(b.charCodeAt(j - 2)) && foldCase(a.charCodeAt(i - 2)) == cb) d = min(d, prev2[j - 2] + 1);
-      cur[j] = d;
+      const at = <usize>j << 2;
+      let d = min(load<i32>(prev + at) + 1, load<i32>(cur + at - 4) + 1);
+      d = min(d, load<i32>(prev + at - 4) + (ca == cb ? 0 : 1));
+      if (i > 1 && j > 1 && ca == foldCase(b.charCodeAt(j - 2)) && foldCase(a.charCodeAt(i - 2)) == cb) d = min(d, load<i32>(prev2 + at - 8) + 1);
+      store<i32>(cur + at, d);
     }
     const t = prev2; prev2 = prev; prev = cur; cur = t;
   }
-  return prev[m];
+  return load<i32>(prev + (<usize>m << 2));
 }
 
 // @ts-ignore: decorator
