@@ -28,3 +28,4 @@ export * from "./sdk/foreign";
 export * from "./sdk/config";
 export { parseJson, jsonError, jsonQuote, JsonValue, JsonKind, JsonObject, JsonArray, JsonString, JsonNumber, JsonBool } from "./sdk/json";
 export * from "./sdk/rawheaders";
+export * from "./sdk/headerlines";

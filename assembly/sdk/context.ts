@@ -179,6 +179,17 @@ export class HeaderMap {
   /** The value, or "" when absent (use getOrNull to tell absent from empty). */
   get(name: string): string { const v = host.getHeader(this.type, name); return v === null ? "" : v; }
   getOrNull(name: string): string | null { return host.getHeader(this.type, name); }
+  /**
+   * Every line of a repeated header, in order (get/getOrNull return only the first line, as Envoy does).
+   * One host call for the whole map; for hot paths use HeaderLines, which compares bytes in place.
+   */
+  getAll(name: string): string[] {
+    const pairs = host.getHeaderPairs(this.type);
+    const key = name.toLowerCase();
+    const out = new Array<string>();
+    for (let i = 0; i < pairs.length; i++) if (pairs[i].key == key) out.push(pairs[i].value);
+    return out;
+  }
   add(name: string, value: string): u32 { return host.addHeader(this.type, name, value); }
   /** Sets the header, replacing any existing value (adds it when absent). */
   replace(name: string, value: string): u32 { return host.replaceHeader(this.type, name, value); }

@@ -5,9 +5,14 @@
 import { randomUUID } from "node:crypto";
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Pair } from "../host/bytes.js";
+import { type Pair, decodeBytes, encodeText } from "../host/bytes.js";
 import { type FailurePolicy, GrpcCall, HttpCall, MetricsStore, ProxyHost, SharedDataStore } from "../host/index.js";
 import { type ChainResponse, runChain, type Waiter } from "./chain.js";
+
+// Node reads and writes header text as latin1 (one char per byte); the test host's strings are UTF-8
+// with invalid bytes escaped. These convert at the socket, so bytes cross the dev proxy unchanged.
+const fromWire = (v: string): string => decodeBytes(Buffer.from(v, "latin1"));
+const toWire = (v: string): string => Buffer.from(encodeText(v)).toString("latin1");
 
 export interface DevPlugin {
   /** Path to the compiled module (or its bytes). */
@@ -74,10 +79,10 @@ function forward(base: string, headers: Pair[], body: Uint8Array, timeoutMs: num
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of headers) {
     if (k.startsWith(":") || HOP_BY_HOP.has(k)) continue;
-    const prev = out[k];
-    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+    const prev = out[k], w = toWire(v);
+    out[k] = prev === undefined ? w : Array.isArray(prev) ? [...prev, w] : [prev, w];
   }
-  if (get(":authority")) out.host = get(":authority")!;
+  if (get(":authority")) out.host = toWire(get(":authority")!);
   if (body.length) out["content-length"] = String(body.length);
   return new Promise((resolve, reject) => {
     const req = httpRequest({
@@ -90,7 +95,7 @@ function forward(base: string, headers: Pair[], body: Uint8Array, timeoutMs: num
         const h: Pair[] = [[":status", String(res.statusCode ?? 502)]];
         for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) {
           const k = res.rawHeaders[i].toLowerCase();
-          if (!HOP_BY_HOP.has(k)) h.push([k, res.rawHeaders[i + 1]]);
+          if (!HOP_BY_HOP.has(k)) h.push([k, fromWire(res.rawHeaders[i + 1])]);
         }
         resolve({ status: res.statusCode ?? 502, headers: h, body: new Uint8Array(Buffer.concat(chunks)) });
       });
@@ -192,7 +197,7 @@ export async function startDevProxy(o: DevProxyOptions): Promise<DevProxy> {
       ];
       for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
         const k = req.rawHeaders[i].toLowerCase();
-        if (k !== "host" && !HOP_BY_HOP.has(k)) headers.push([k, req.rawHeaders[i + 1]]);
+        if (k !== "host" && !HOP_BY_HOP.has(k)) headers.push([k, fromWire(req.rawHeaders[i + 1])]);
       }
       // What Envoy's connection manager adds before any filter runs (defaults: use_remote_address
       // off, generate_request_id on), so filters see the same request as behind Envoy.
@@ -212,8 +217,8 @@ export async function startDevProxy(o: DevProxyOptions): Promise<DevProxy> {
     const h: Record<string, string | string[]> = {};
     for (const [k, v] of out.headers) {
       if (k.startsWith(":") || HOP_BY_HOP.has(k)) continue;
-      const prev = h[k];
-      h[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+      const prev = h[k], w = toWire(v);
+      h[k] = prev === undefined ? w : Array.isArray(prev) ? [...prev, w] : [prev, w];
     }
     h["content-length"] = String(out.body.length);
     res.writeHead(out.status, h);

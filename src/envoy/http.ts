@@ -6,12 +6,15 @@ export interface ClientResponse {
   status: number;
   /** Lower-cased names, as Node parses them. */
   headers: Record<string, string | string[] | undefined>;
+  /** Every response header line in order: lower-cased name, value as latin1 (one char per byte, exact). */
+  lines: [string, string][];
   body: string;
 }
 
 export interface RequestInit {
   method?: string;
-  headers?: Record<string, string>;
+  /** A list sends one line per value; values are sent as latin1 (one byte per char: "\xff" is byte 0xff). */
+  headers?: Record<string, string | string[]>;
   body?: string;
   timeoutMs?: number;
 }
@@ -29,7 +32,9 @@ export function request(base: string, path: string, init: RequestInit = {}): Pro
     }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
+      const lines: [string, string][] = [];
+      for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) lines.push([res.rawHeaders[i].toLowerCase(), res.rawHeaders[i + 1]]);
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, lines, body: Buffer.concat(chunks).toString("utf8") }));
       res.on("error", reject);
     });
     req.on("timeout", () => req.destroy(new Error(`no response from ${url} within ${init.timeoutMs ?? 10_000} ms`)));

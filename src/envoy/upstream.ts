@@ -8,6 +8,8 @@ export interface RecordedRequest {
   path: string;
   /** Lower-cased names; repeated headers joined with ", " (set-cookie kept as a list by Node). */
   headers: Record<string, string | string[] | undefined>;
+  /** Every header line as received, in order: lower-cased name, value as latin1 (one char per byte, exact). */
+  lines: [string, string][];
   body: string;
 }
 
@@ -45,7 +47,9 @@ export async function startUpstream(name: string, respond?: Responder, port = 0)
   const requests: RecordedRequest[] = [];
   const server = createServer(async (req, res) => {
     try {
-      const rec: RecordedRequest = { method: req.method ?? "", path: req.url ?? "", headers: { ...req.headers }, body: await readBody(req) };
+      const lines: [string, string][] = [];
+      for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) lines.push([req.rawHeaders[i].toLowerCase(), req.rawHeaders[i + 1]]);
+      const rec: RecordedRequest = { method: req.method ?? "", path: req.url ?? "", headers: { ...req.headers }, lines, body: await readBody(req) };
       requests.push(rec);
       const out = await up.respond(rec);
       const body = out.body ?? "";

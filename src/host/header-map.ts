@@ -1,8 +1,14 @@
 // An HTTP header map with Envoy's semantics: keys lower-cased, insertion order kept, pseudo-headers
 // (":path", …) kept ahead of regular headers, repeated keys allowed (multi-value).
-import { type Pair, serializePairs } from "./bytes.js";
+// Values are byte-exact strings (see bytes.ts): a Uint8Array value is taken byte for byte, and
+// getBytes() gives a value's exact bytes back, invalid UTF-8 included.
+import { type Pair, byteLength, decodeBytes, encodeText, serializePairs } from "./bytes.js";
 
-export type HeadersInit = Record<string, string | string[]> | readonly Pair[] | HeaderMap;
+/** A header value: text, or exact bytes (which may be invalid UTF-8, as on the wire). */
+export type HeaderValue = string | Uint8Array;
+export type HeadersInit = Record<string, HeaderValue | HeaderValue[]> | readonly (readonly [string, HeaderValue])[] | HeaderMap;
+
+const text = (v: unknown): string => (typeof v === "string" ? v : v instanceof Uint8Array ? decodeBytes(v) : String(v));
 
 export class HeaderMap {
   private list: Pair[] = [];
@@ -33,6 +39,12 @@ export class HeaderMap {
     return undefined;
   }
 
+  /** The exact bytes of the first value of `key`, or undefined. */
+  getBytes(key: string): Uint8Array | undefined {
+    const v = this.get(key);
+    return v === undefined ? undefined : encodeText(v);
+  }
+
   /** Every value of `key`, in order. */
   getAll(key: string): string[] {
     const k = key.toLowerCase();
@@ -44,8 +56,9 @@ export class HeaderMap {
   }
 
   /** Appends a value (Envoy addCopy): pseudo-headers go after the last pseudo-header. */
-  add(key: string, value: string): void {
+  add(key: string, value: HeaderValue): void {
     const k = key.toLowerCase();
+    if (typeof value !== "string") value = text(value);
     if (k.charCodeAt(0) === 58 /* ":" */) {
       let at = 0;
       while (at < this.list.length && this.list[at][0].charCodeAt(0) === 58) at++;
@@ -56,7 +69,7 @@ export class HeaderMap {
   }
 
   /** Replaces every value of `key` with one (Envoy setCopy: remove, then add). */
-  set(key: string, value: string): void {
+  set(key: string, value: HeaderValue): void {
     this.remove(key);
     this.add(key, value);
   }
@@ -83,14 +96,14 @@ export class HeaderMap {
       const src = init.list;
       for (let i = 0; i < src.length; i++) list.push([src[i][0].toLowerCase(), String(src[i][1])]);
     } else if (Array.isArray(init)) {
-      const src = init as Pair[];
-      for (let i = 0; i < src.length; i++) list.push([src[i][0].toLowerCase(), String(src[i][1])]);
+      const src = init as readonly (readonly [string, HeaderValue])[];
+      for (let i = 0; i < src.length; i++) list.push([src[i][0].toLowerCase(), text(src[i][1])]);
     } else {
-      for (const k in init as Record<string, string | string[]>) {
-        const v = (init as Record<string, string | string[]>)[k];
+      for (const k in init as Record<string, HeaderValue | HeaderValue[]>) {
+        const v = (init as Record<string, HeaderValue | HeaderValue[]>)[k];
         const key = k.toLowerCase();
-        if (Array.isArray(v)) for (let i = 0; i < v.length; i++) list.push([key, String(v[i])]);
-        else list.push([key, typeof v === "string" ? v : String(v)]);
+        if (Array.isArray(v)) for (let i = 0; i < v.length; i++) list.push([key, text(v[i])]);
+        else list.push([key, text(v)]);
       }
     }
     // Same order add() would give: pseudo-headers first, each group in insertion order (usually
@@ -123,7 +136,7 @@ export class HeaderMap {
   byteSize(): number {
     let n = 0;
     const list = this.list;
-    for (let i = 0; i < list.length; i++) n += Buffer.byteLength(list[i][0]) + Buffer.byteLength(list[i][1]);
+    for (let i = 0; i < list.length; i++) n += byteLength(list[i][0]) + byteLength(list[i][1]);
     return n;
   }
 

@@ -1,7 +1,7 @@
 // Access to one module instance's linear memory. Any call into the module (allocation included) may
 // grow the memory and detach older views, so the cached views are re-made whenever the memory's
 // ArrayBuffer is a different object than the one they were made over.
-import { decodeText } from "./bytes.js";
+import { decodeText, encodeText } from "./bytes.js";
 
 export class MemoryAccessError extends Error {}
 
@@ -132,7 +132,7 @@ export class ModuleMemory {
     for (let i = 0; i < n; i++) {
       if (text.charCodeAt(i) > 0x7f) { ascii = false; break; }
     }
-    if (!ascii) return this.giveBack(encoder.encode(text), ptrPtr, sizePtr);
+    if (!ascii) return this.giveBack(encodeText(text), ptrPtr, sizePtr);
     let p = 0;
     if (n > 0) {
       p = this.allocate(n);
@@ -147,4 +147,3 @@ export class ModuleMemory {
   }
 }
 
-const encoder = new TextEncoder();
