@@ -3,7 +3,7 @@
 // the invariants every filter keeps (no trap is asserted by the test host itself: a trap throws).
 import fc from "fast-check";
 import assert from "node:assert/strict";
-import type { HeaderMap } from "../../src/host/index.js";
+import type { HeaderMap, HeaderValue } from "../../src/host/index.js";
 
 /** The compiled module of `filter` (FUZZ_BUILD: another build folder, e.g. to fuzz an older build). */
 export function wasm(filter: string): string { return `${process.env.FUZZ_BUILD ?? "build"}/${filter}.wasm`; }
@@ -52,6 +52,19 @@ export const adversarialValue: fc.Arbitrary<string> = fc.oneof(
   fc.tuple(headerValue, fc.integer({ min: 1, max: 2_000 })).map(([v, n]) => v.repeat(n).slice(0, 60_000)),
 );
 
+/**
+ * Values as bytes that are not UTF-8: stray continuation bytes, overlong encodings (0xC1 0xA7 is an
+ * overlong "g"), UTF-16 surrogates, truncated sequences, bytes that never occur — mixed with ASCII. No
+ * CR, LF or NUL (Envoy's codecs never deliver those in a value).
+ */
+export const invalidUtf8: fc.Arbitrary<Uint8Array> = fc.array(fc.oneof(
+  fc.integer({ min: 0x20, max: 0x7e }).map((b) => [b]),
+  fc.constantFrom([0x80], [0xbf], [0xc0, 0xaf], [0xc1, 0xa7], [0xed, 0xa0, 0x80], [0xe2, 0x82], [0xf5, 0x80, 0x80, 0x80], [0xff], [0xf0, 0x9f, 0x98]),
+), { minLength: 1, maxLength: 24 }).map((parts) => Uint8Array.from(parts.flat()));
+
+/** Any value a header may carry: adversarial text or invalid UTF-8 bytes. */
+export const anyValue: fc.Arbitrary<HeaderValue> = fc.oneof({ weight: 4, arbitrary: adversarialValue }, { weight: 1, arbitrary: invalidUtf8 });
+
 /** Header names: a few the filters read, plus random tokens. */
 export const headerName = (known: string[]) => fc.oneof(
   fc.constantFrom(...known),
@@ -59,7 +72,7 @@ export const headerName = (known: string[]) => fc.oneof(
 );
 
 /** A header list with repeated names (Envoy delivers each line of a repeated header as a pair). */
-export function headerPairs(known: string[], value: fc.Arbitrary<string> = adversarialValue): fc.Arbitrary<[string, string][]> {
+export function headerPairs(known: string[], value: fc.Arbitrary<HeaderValue> = anyValue): fc.Arbitrary<[string, HeaderValue][]> {
   return fc.array(fc.tuple(headerName(known), value), { maxLength: 8 });
 }
 
@@ -80,8 +93,8 @@ export function mutate(base: Json): fc.Arbitrary<Json> {
     fc.constant(null), fc.boolean(), fc.integer(), fc.double(), fc.constant(-0), fc.constant(1e308),
     fc.string({ maxLength: 20 }), fc.constant(""), fc.constantFrom("\r\nx-injected: yes", "a\u0000b", "\u00e9", "\ud800"),
     fc.integer({ min: 1, max: 100_000 }).map((n) => "x".repeat(n)),
-    fc.constant([]), fc.constant({}), fc.array(fc.string({ maxLength: 5 }), { maxLength: 5 }),
-  );
+    fc.constant<Json>([]), fc.constant<Json>({}), fc.array(fc.string({ maxLength: 5 }), { maxLength: 5 }),
+  ) as fc.Arbitrary<Json>;
   const op = fc.constantFrom("replace", "rename", "drop", "add");
   return fc.tuple(fc.constantFrom(...paths), op, replacement, fc.string({ minLength: 1, maxLength: 12 })).map(([path, what, value, key]) => {
     const copy = structuredClone(base);

@@ -1,10 +1,10 @@
 // The rate limiter under random limits, random request sequences over 2 worker VMs, random time
-// steps and adversarial headers: never a trap, never more admitted than the token-bucket allowance
+// steps and adversarial headers (invalid UTF-8 included): never a trap, never more admitted than the token-bucket allowance
 // (each decision equals an exact integer model of the bucket), and a 429 whose headers are clean.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { ProxyHost } from "../../src/host/index.js";
+import { ProxyHost, type HeaderValue } from "../../src/host/index.js";
 import { assertCleanHeaders, check, headerPairs, progress, runs, wasm } from "./lib.js";
 
 const limits = fc.record({
@@ -56,7 +56,7 @@ describe("rate-limit under random traffic (property-based)", () => {
         host.advanceTime(advanceMs);
         now += advanceMs;
         const s = host.newHttpStream({ vm });
-        const pairs: [string, string][] = [[":method", "GET"], [":path", "/"], [":authority", "svc"], ...noise.filter(([k]) => k !== "x-user"), ["x-user", user]];
+        const pairs: [string, HeaderValue][] = [[":method", "GET"], [":path", "/"], [":authority", "svc"], ...noise.filter(([k]) => k !== "x-user"), ["x-user", user]];
         const r = s.sendRequestHeaders(pairs, { endOfStream: true });
         if (!r.localResponse) s.sendResponseHeaders({ ":status": "200" }, { endOfStream: true });
         const expected = model.take(user, now);

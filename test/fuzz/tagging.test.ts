@@ -1,12 +1,12 @@
 // The tagging filter under random requests — adversarial header, cookie, query and baggage values
 // (long separator runs, empty members, up to a few KB: the request-time linear bounds are checked
-// separately), repeated unrelated headers — with `override` on: never a trap, at most one routing
+// separately; invalid UTF-8 bytes), repeated unrelated headers — with `override` on: never a trap, at most one routing
 // header line, every tag written is one the configuration can assign, every header clean.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { ProxyHost } from "../../src/host/index.js";
-import { assertCleanHeaders, check, headerValue, progress, runs, wasm } from "./lib.js";
+import { ProxyHost, type HeaderValue } from "../../src/host/index.js";
+import { assertCleanHeaders, check, headerValue, invalidUtf8, progress, runs, wasm } from "./lib.js";
 
 const TAGS = ["stable", "gray", "beta", "canary", "blue", "green"];
 const CONFIG = {
@@ -22,13 +22,15 @@ const CONFIG = {
 };
 
 /** Values that stress the parsers while staying small enough for any implementation. */
-const shaped = fc.oneof(
+const shaped: fc.Arbitrary<HeaderValue> = fc.oneof(
   headerValue,
+  invalidUtf8,
+  invalidUtf8.map((b) => Uint8Array.from([...Buffer.from("mesh-tag="), ...b])), // baggage spoofing attempts (D2)
   fc.tuple(fc.constantFrom("a,", "a;", "a&", "=", ";", "&", "beta=1;", "mesh-tag=gray,", "%", "k=v,", " ,"), fc.integer({ min: 1, max: 400 })).map(([u, k]) => u.repeat(k)),
   fc.constantFrom("beta=1", "uid=7", "120", "a", "gray", "mesh-tag=gray", "mesh-tag=%67ray", "mesh-tag=gr ay", "user-id=120"),
 );
 const request = fc.record({
-  path: fc.oneof(fc.constantFrom("/", "/api/x", "/api?beta", "/x?beta=1&beta=2"), shaped.map((q) => `/api?${q}`)),
+  path: fc.oneof(fc.constantFrom("/", "/api/x", "/api?beta", "/x?beta=1&beta=2"), headerValue.map((q) => `/api?${q}`)),
   userId: fc.option(fc.oneof(shaped, fc.nat({ max: 100_000 }).map(String)), { nil: undefined }),
   cookie: fc.option(shaped, { nil: undefined }),
   baggage: fc.option(shaped, { nil: undefined }),
@@ -45,7 +47,7 @@ describe("tagging under random requests (property-based)", () => {
     const n = runs(300);
     await check("tagging requests", 300, fc.property(request, (q) => {
       progress("tagging requests", n);
-      const pairs: [string, string][] = [[":method", "GET"], [":path", q.path], [":authority", "svc"], ...q.noise];
+      const pairs: [string, HeaderValue][] = [[":method", "GET"], [":path", q.path], [":authority", "svc"], ...q.noise];
       if (q.userId !== undefined) pairs.push(["user-id", q.userId]);
       if (q.cookie !== undefined) pairs.push(["cookie", q.cookie]);
       if (q.baggage !== undefined) pairs.push(["baggage", q.baggage]);

@@ -1,12 +1,13 @@
 // The trace-id filter under random incoming trace headers — valid traceparents and their one-byte
-// mutations, random strings, B3 single and multi, tracestate and x-request-id of adversarial shapes:
+// mutations, random strings, invalid UTF-8, B3 single and multi, tracestate and x-request-id of
+// adversarial shapes:
 // never a trap, the traceparent sent upstream is valid W3C Trace Context, an incoming valid trace id
 // is kept, the echoed id matches, and every header is clean.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { ProxyHost } from "../../src/host/index.js";
-import { adversarialValue, assertCleanHeaders, check, headerValue, progress, runs, wasm } from "./lib.js";
+import { ProxyHost, decodeBytes, type HeaderValue } from "../../src/host/index.js";
+import { adversarialValue, assertCleanHeaders, check, headerValue, invalidUtf8, progress, runs, wasm } from "./lib.js";
 
 const hex = (n: number) => fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: n, maxLength: n });
 const validTraceparent = fc.tuple(hex(32), hex(16), hex(2))
@@ -26,11 +27,12 @@ function traceIdOf(tp: string): string | null {
 }
 
 const request = fc.record({
-  traceparent: fc.option(fc.oneof(validTraceparent, mutatedTraceparent, headerValue, adversarialValue), { nil: undefined }),
-  tracestate: fc.option(fc.oneof(fc.constantFrom("rojo=00f067aa0ba902b7", "a=1,b=2", ""), adversarialValue), { nil: undefined }),
+  traceparent: fc.option(fc.oneof<fc.Arbitrary<HeaderValue>[]>(validTraceparent, mutatedTraceparent, headerValue, adversarialValue, invalidUtf8,
+    validTraceparent.chain((tp) => invalidUtf8.map((b) => Uint8Array.from([...Buffer.from(tp), ...b])))), { nil: undefined }),
+  tracestate: fc.option(fc.oneof<fc.Arbitrary<HeaderValue>[]>(fc.constantFrom("rojo=00f067aa0ba902b7", "a=1,b=2", ""), adversarialValue, invalidUtf8), { nil: undefined }),
   b3: fc.option(fc.oneof(fc.tuple(hex(32), hex(16)).map(([t, s]) => `${t}-${s}-1`), fc.constantFrom("0", "1", "d"), headerValue), { nil: undefined }),
   b3multi: fc.option(fc.tuple(fc.oneof(hex(16), hex(32), headerValue), fc.oneof(hex(16), headerValue)), { nil: undefined }),
-  requestId: fc.option(fc.oneof(fc.uuid(), headerValue, adversarialValue), { nil: undefined }),
+  requestId: fc.option(fc.oneof<fc.Arbitrary<HeaderValue>[]>(fc.uuid(), headerValue, adversarialValue, invalidUtf8), { nil: undefined }),
 });
 
 for (const mode of ["propagate", "span"] as const) {
@@ -44,7 +46,7 @@ for (const mode of ["propagate", "span"] as const) {
       const n = runs(300);
       await check(`trace-id ${mode}`, 300, fc.property(request, (q) => {
         progress(`trace-id ${mode} requests`, n);
-        const pairs: [string, string][] = [[":method", "GET"], [":path", "/"], [":authority", "svc"]];
+        const pairs: [string, HeaderValue][] = [[":method", "GET"], [":path", "/"], [":authority", "svc"]];
         if (q.traceparent !== undefined) pairs.push(["traceparent", q.traceparent]);
         if (q.tracestate !== undefined) pairs.push(["tracestate", q.tracestate]);
         if (q.b3 !== undefined) pairs.push(["b3", q.b3]);
@@ -58,7 +60,7 @@ for (const mode of ["propagate", "span"] as const) {
         assert.equal(sent.length, 1, `traceparent lines upstream: ${JSON.stringify(sent).slice(0, 300)}`);
         const id = traceIdOf(sent[0]);
         assert.ok(id, `invalid traceparent upstream: ${JSON.stringify(sent[0]).slice(0, 200)}`);
-        const incoming = q.traceparent === undefined ? null : traceIdOf(q.traceparent);
+        const incoming = q.traceparent === undefined ? null : traceIdOf(typeof q.traceparent === "string" ? q.traceparent : decodeBytes(q.traceparent));
         if (incoming) assert.equal(id, incoming, "a valid incoming trace id is kept");
         assert.equal(s.responseHeaders.get("x-trace-id"), id);
         assertCleanHeaders(s.requestHeaders, s.responseHeaders);
