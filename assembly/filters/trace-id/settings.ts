@@ -70,7 +70,7 @@ export function parseSettings(text: string): Settings | null {
     const v = c.oneOf("filterStateValue", "traceId", ["traceId", "requestId", "traceparent"]);
     s.filterStateValue = v == "requestId" ? StateValue.RequestId : v == "traceparent" ? StateValue.Traceparent : StateValue.TraceId;
     s.statPrefix = identifier(c, "statPrefix", "trace_id");
-    if (s.statPrefix.length == 0 && c.has("statPrefix")) c.fail("statPrefix", "must not be empty");
+    if (s.statPrefix.length == 0 && c.ok()) c.fail("statPrefix", "must not be empty");
     if (s.requestIdHeader === null && s.echoRequestIdHeader !== null && c.ok()) {
       c.fail("echoRequestIdHeader", "needs requestIdHeader (there is no request id to echo)");
     }
