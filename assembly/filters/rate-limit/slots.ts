@@ -33,6 +33,12 @@ const SKETCH_CELLS: u32 = 20;
 const SKETCH_AGE: u32 = 64;
 const SCALE_MASK: u64 = 0x0000ffffffffffff;
 const MAX_USES: u64 = 0xffff;
+/**
+ * Past this many uses a bucket outranks any newcomer (whose sketch estimate is at most 255), so a
+ * rejection is written back at most once per millisecond: a flood of rejections on one hot key does
+ * not turn into a flood of writes contending with the other keys of its group.
+ */
+const SETTLED_USES: u64 = 1024;
 
 // @ts-ignore: decorator
 @inline function usesOf(word: u64): u64 { return word >> 48; }
@@ -132,7 +138,9 @@ export class SlotStore {
         uses = usesOf(w) + 1;
       }
       if (uses > MAX_USES) uses = MAX_USES;
+      const settled = !fresh && uses > SETTLED_USES && nowMs <= s.lastMs;
       take(s, limits, nowMs, out);
+      if (settled && !out.admitted) { v.release(); return SlotOutcome.Decided; } // nothing worth a write
       // Admitted or not, the bucket is written back: refilled to now (refill is a pure function of
       // time, so this changes no decision) with one more use — a bucket that keeps rejecting its
       // client stays the most used, never the one evicted.

@@ -54,6 +54,20 @@ describe("slot store", () => {
     expect(admit(s, "x", l, 1000)).toBe(true);
   });
 
+  it("a settled bucket (over 1024 uses) writes a rejection back at most once per millisecond", () => {
+    const s = new SlotStore("spec/settled/", 1, 8);
+    s.ensure();
+    const l = new BucketLimits(1, 60000, 1);
+    expect(admit(s, "hot", l, 0)).toBe(true);
+    for (let i = 0; i < 1100; i++) expect(admit(s, "hot", l, 5)).toBe(false);
+    const cas = getSharedData(s.key(0)).cas;
+    expect(admit(s, "hot", l, 5)).toBe(false);
+    expect(getSharedData(s.key(0)).cas).toBe(cas); // same millisecond: no write
+    expect(admit(s, "hot", l, 6)).toBe(false);
+    expect(getSharedData(s.key(0)).cas).not.toBe(cas); // a new millisecond: refreshed once
+    expect(decodeGroup(getSharedData(s.key(0)).value)[0][2]).toBe(6);
+  });
+
   it("evicts the least used bucket first: a limited client outlives a flood of one-off keys (T1)", () => {
     // 64 keys (8 groups × 8), a client limited to 1 per minute, 20,000 other distinct keys around it
     // (~12 new keys in its group between two of its requests: more than the group holds). The test
