@@ -1,7 +1,7 @@
 // Issue D6: configure-time work near-linear in the configuration's size. Each shape is configured at
 // size N and 4N in the same host and run; linear work costs ~4× more at 4N, quadratic work ~16×.
-// The check is that ratio (fastest of five interleaved runs each, each the second of two in a row, up to 5 attempts),
-// never an absolute time. Before the fix these shapes cost (test host, one VM): a 30,000-value `in`
+// The check is that ratio — the fastest of five interleaved runs per size, each run the second of two
+// in a row, up to five attempts — never an absolute time. Before the fix these shapes cost (test host, one VM): a 30,000-value `in`
 // list 11.2 s, 300,000 `\n` escapes 15.2 s, 50,000 response-header keys 77 s, 20,000 distinct header
 // names in conditions 14.2 s.
 import { describe, test } from "node:test";
