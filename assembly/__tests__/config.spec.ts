@@ -285,6 +285,20 @@ describe("messages quote short, escaped excerpts", () => {
     expect(e.includes("\n")).toBe(false);
     expect(e.length < 200).toBe(true);
   });
+  it("a path 64 levels deep keeps its start and end, at most 240 characters", () => {
+    let json = "";
+    for (let i = 0; i < 60; i++) json += "{\"level" + i.toString() + "\": ";
+    json += "{\"bad\": 1}";
+    for (let i = 0; i < 60; i++) json += "}";
+    let o = parseConfig(json);
+    for (let i = 0; i < 60; i++) o = <ConfigObject>o.obj("level" + i.toString());
+    o.str("bad", "");
+    const e = o.error();
+    expect(e.startsWith("level0.level1.level2.")).toBe(true);
+    expect(e.endsWith("level58.level59.bad: expected string, got number")).toBe(true);
+    expect(e.includes("…")).toBe(true);
+    expect(e.length <= 240 + 2 + "expected string, got number".length).toBe(true);
+  });
   it("an invalid header name is quoted as an excerpt", () => {
     const c = parseConfig('{"h": "x\\r\\ninjected: ' + "y".repeat(5000) + '"}');
     c.headerName("h", "x");

@@ -294,9 +294,14 @@ function joinPath(path: string, key: string): string {
     const c = key.charCodeAt(i);
     plain = c > 0x20 && c < 0x7f && c != 0x22 && c != 0x5c;
   }
-  if (!plain) return path + "[" + quoteExcerpt(key) + "]";
-  return path.length ? path + "." + key : key;
+  const full = !plain ? path + "[" + quoteExcerpt(key) + "]" : path.length ? path + "." + key : key;
+  // A path 64 levels deep stays readable and bounded: its start and its end, the middle elided.
+  if (full.length <= MAX_PATH_CHARS) return full;
+  return full.substring(0, 96) + "…" + full.substring(full.length - (MAX_PATH_CHARS - 97));
 }
+
+/** Characters of a field path in a message (deeper paths keep their start and end). */
+const MAX_PATH_CHARS = 240;
 
 /**
  * `"value"` for a message: at most EXCERPT_CHARS characters, with quotes, backslashes and every
