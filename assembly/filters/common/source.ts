@@ -225,8 +225,8 @@ export function internSource(kind: SourceKind, name: string): Source {
     else if (BOOL_PROPERTIES.includes(name)) propType = PropType.Bool;
   }
   const src = new Source(kind, name, interned.length, kind == SourceKind.Property ? dotsToNul(name) : "", propType);
-  internIndex.set(key, new JsonNumber(<f64>interned.length, true));
   interned.push(src);
+  internIndex.set(key, new JsonNumber(<f64>(interned.length - 1), true));
   return src;
 }
 
