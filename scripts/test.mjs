@@ -81,6 +81,12 @@ async function main() {
     const { code } = await run(process.execPath, [setup]);
     if (code !== 0) console.log("setup-envoy failed: the end-to-end tests will fail and say why");
   }
+  const setupLoad = join(root, "scripts", "setup-load.mjs");
+  if (existsSync(setupLoad)) {
+    console.log("\n== load generator");
+    const { code } = await run(process.execPath, [setupLoad]);
+    if (code !== 0) console.log("setup-load failed: the load tests will fail and say why");
+  }
   if (!filter) await aspect();
   await nodeTests();
   const skipped = totals.skipped ? `, ${totals.skipped} skipped` : "";

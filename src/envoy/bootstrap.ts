@@ -41,6 +41,8 @@ export interface RouteSpec {
   directResponse?: { status: number; body?: string };
   /** Per-route upstream timeout (default 15s). */
   timeoutMs?: number;
+  /** Response headers to set; values may use Envoy's header formatters, e.g. "%REQ(traceparent)%". */
+  responseHeaders?: Record<string, string>;
 }
 
 export interface BootstrapOptions {
@@ -99,11 +101,14 @@ function route(r: RouteSpec, fallbackCluster: string): YamlValue {
   if (r.headers) {
     match.headers = Object.entries(r.headers).map(([name, exact]) => ({ name, string_match: { exact } }));
   }
+  const response_headers_to_add = r.responseHeaders
+    ? Object.entries(r.responseHeaders).map(([key, value]) => ({ header: { key, value }, append_action: "OVERWRITE_IF_EXISTS_OR_ADD" }))
+    : undefined;
   if (r.directResponse) {
     const body = r.directResponse.body;
-    return { match, direct_response: { status: r.directResponse.status, body: body === undefined ? undefined : { inline_string: body } } };
+    return { match, direct_response: { status: r.directResponse.status, body: body === undefined ? undefined : { inline_string: body } }, response_headers_to_add };
   }
-  return { match, route: { cluster: r.cluster ?? fallbackCluster, timeout: `${(r.timeoutMs ?? 15_000) / 1000}s` } };
+  return { match, route: { cluster: r.cluster ?? fallbackCluster, timeout: `${(r.timeoutMs ?? 15_000) / 1000}s` }, response_headers_to_add };
 }
 
 function cluster(name: string, t: ClusterTarget): YamlValue {
