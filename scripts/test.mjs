@@ -72,20 +72,22 @@ async function nodeTests() {
   if (code !== 0 && num("fail") + num("cancelled") === 0) totals.failed++;
 }
 
+/** Setup scripts run before the tests: [file in scripts/, what it installs, which tests need it]. */
+const SETUPS = [
+  ["setup-envoy.mjs", "envoy", "the end-to-end tests"],
+  ["setup-load.mjs", "load generator (vegeta) and Docker", "the load tests"],
+  ["setup-ratelimit.mjs", "redis + envoyproxy/ratelimit", "the global rate-limit tests"],
+];
+
 async function main() {
   console.log("== build");
   try { await build(); } catch (e) { console.error(`build failed: ${e.message}`); totals.failed++; }
-  const setup = join(root, "scripts", "setup-envoy.mjs");
-  if (existsSync(setup)) {
-    console.log("\n== envoy");
-    const { code } = await run(process.execPath, [setup]);
-    if (code !== 0) console.log("setup-envoy failed: the end-to-end tests will fail and say why");
-  }
-  const setupLoad = join(root, "scripts", "setup-load.mjs");
-  if (existsSync(setupLoad)) {
-    console.log("\n== load generator");
-    const { code } = await run(process.execPath, [setupLoad]);
-    if (code !== 0) console.log("setup-load failed: the load tests will fail and say why");
+  // What the tests need beyond npm: each script installs its part idempotently (seconds when done).
+  for (const [script, what, consequence] of SETUPS) {
+    if (!existsSync(join(root, "scripts", script))) continue;
+    console.log(`\n== ${what}`);
+    const { code } = await run(process.execPath, [join(root, "scripts", script)]);
+    if (code !== 0) console.log(`${script} failed: ${consequence} will fail and say why`);
   }
   if (!filter) await aspect();
   await nodeTests();

@@ -2,6 +2,7 @@
 // registered under the plugin's root_id, which creates a Context per HTTP stream or TCP connection.
 import * as host from "./hostcalls";
 import { Headers } from "./headers";
+import { RawName, grpcCallRaw } from "./rawheaders";
 import {
   BufferTypeValues, FilterDataStatusValues, FilterHeadersStatusValues, FilterStatusValues,
   FilterTrailersStatusValues, GrpcStatusValues, HeaderMapTypeValues, LogLevelValues, PeerTypeValues, StreamTypeValues,
@@ -94,6 +95,24 @@ export class RootContext extends BaseContext {
     const id = host.grpcCall(cluster, service, method, initial_metadata, message, timeout_milliseconds);
     if (id != 0) this.calls.set(id, new PendingCall(origin_context, null, handler, true));
     return id;
+  }
+
+  /**
+   * Unary gRPC call for hot paths: names encoded once (RawName), metadata (ABI map format) and message
+   * read from caller memory. Events go to `handler`. Returns the call id or 0.
+   */
+  grpcCallRaw(cluster: RawName, service: RawName, method: RawName, metadataPtr: usize, metadataLen: usize,
+    messagePtr: usize, messageLen: usize, timeout_milliseconds: u32, origin_context: BaseContext, handler: GrpcCallHandler): u32 {
+    const id = grpcCallRaw(cluster, service, method, metadataPtr, metadataLen, messagePtr, messageLen, timeout_milliseconds);
+    if (id != 0) this.calls.set(id, new PendingCall(origin_context, null, handler, true));
+    return id;
+  }
+
+  /** Cancels a gRPC call or stream and forgets it: its handler is not called (e.g. its stream ended first). */
+  cancelCall(id: u32): u32 {
+    if (!this.calls.has(id)) return 1; // NOT_FOUND
+    this.calls.delete(id);
+    return host.grpcCancel(id);
   }
 
   /** Opens a gRPC stream; send with grpcSend(). Returns the stream id or 0. */

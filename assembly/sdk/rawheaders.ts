@@ -146,3 +146,32 @@ export function sendLocalResponseRaw(statusCode: u32, details: RawName, bodyPtr:
   headersPtr: usize, headersLen: usize, grpcStatus: i32 = -1): u32 {
   return imp.proxy_send_local_response(statusCode, details.ptr, details.len, bodyPtr, bodyLen, headersPtr, headersLen, grpcStatus);
 }
+
+/**
+ * Starts a unary gRPC call whose names were encoded once and whose metadata (ABI map format) and
+ * message are in caller memory: nothing is allocated. Returns the call id, or 0 when the host refused
+ * (unknown cluster, bad argument).
+ */
+export function grpcCallRaw(cluster: RawName, service: RawName, method: RawName, metadataPtr: usize, metadataLen: usize,
+  messagePtr: usize, messageLen: usize, timeoutMs: u32): u32 {
+  store<u32>(OUT_EXTRA, 0);
+  const st = imp.proxy_grpc_call(cluster.ptr, cluster.len, service.ptr, service.len, method.ptr, method.len,
+    metadataPtr, metadataLen, messagePtr, messageLen, timeoutMs, OUT_EXTRA);
+  return st == WasmResultValues.Ok ? load<u32>(OUT_EXTRA) : 0;
+}
+
+/**
+ * Bytes [start, start+max) of a buffer (a body, a callout's answer), landing at `ptr` when at most `cap`
+ * bytes (out.inPlace; no allocation), else in a heap buffer (release() frees it). False when the host
+ * has no such buffer.
+ */
+export function getBufferRawInto(bufferType: u32, start: u32, max: u32, ptr: usize, cap: usize, out: RawValue): bool {
+  store<u64>(OUT_PTR, 0);
+  store<u64>(OUT_LEN, 0);
+  receiveInto(ptr, cap);
+  const status = imp.proxy_get_buffer_bytes(bufferType, start, max, OUT_PTR, OUT_LEN);
+  out.ptr = status == WasmResultValues.Ok ? load<usize>(OUT_PTR) : 0;
+  out.len = status == WasmResultValues.Ok ? load<usize>(OUT_LEN) : 0;
+  out.inPlace = receivedInPlace(out.ptr);
+  return status == WasmResultValues.Ok;
+}

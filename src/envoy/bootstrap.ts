@@ -27,8 +27,32 @@ export interface WasmFilter {
   reloadBackoffMs?: number;
 }
 
-/** An upstream cluster: a single endpoint. */
-export interface ClusterTarget { port: number; host?: string }
+/**
+ * Any other HTTP filter, by its extension name and typed_config: Envoy's native filters
+ * (`envoy.filters.http.local_ratelimit`), Lua (`envoy.filters.http.lua`), dynamic modules …
+ */
+export interface NativeFilter {
+  name: string;
+  /** The filter's typed_config, with its "@type". */
+  typedConfig: Record<string, YamlValue>;
+}
+
+/** One entry of the listener's HTTP filter chain (before the router). */
+export type HttpFilter = WasmFilter | NativeFilter;
+
+export const isWasmFilter = (f: HttpFilter): f is WasmFilter => "module" in f;
+
+/** An envoy.filters.http.lua entry running `code` (envoy_on_request / envoy_on_response). */
+export const luaFilter = (code: string): NativeFilter => ({
+  name: "envoy.filters.http.lua",
+  typedConfig: {
+    "@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua",
+    default_source_code: { inline_string: code },
+  },
+});
+
+/** An upstream cluster: a single endpoint; `http2` for gRPC services (e.g. a rate-limit service). */
+export interface ClusterTarget { port: number; host?: string; http2?: boolean }
 
 /** A route; the first match wins. Without routes, everything goes to the first cluster. */
 export interface RouteSpec {
@@ -43,10 +67,12 @@ export interface RouteSpec {
   timeoutMs?: number;
   /** Response headers to set; values may use Envoy's header formatters, e.g. "%REQ(traceparent)%". */
   responseHeaders?: Record<string, string>;
+  /** Route `rate_limits` (descriptor actions for Envoy's own envoy.filters.http.ratelimit), as Envoy's YAML. */
+  rateLimits?: YamlValue[];
 }
 
 export interface BootstrapOptions {
-  filters: WasmFilter[];
+  filters: HttpFilter[];
   clusters: Record<string, ClusterTarget>;
   routes?: RouteSpec[];
   listenerPort?: number;
@@ -108,7 +134,11 @@ function route(r: RouteSpec, fallbackCluster: string): YamlValue {
     const body = r.directResponse.body;
     return { match, direct_response: { status: r.directResponse.status, body: body === undefined ? undefined : { inline_string: body } }, response_headers_to_add };
   }
-  return { match, route: { cluster: r.cluster ?? fallbackCluster, timeout: `${(r.timeoutMs ?? 15_000) / 1000}s` }, response_headers_to_add };
+  return {
+    match,
+    route: { cluster: r.cluster ?? fallbackCluster, timeout: `${(r.timeoutMs ?? 15_000) / 1000}s`, rate_limits: r.rateLimits },
+    response_headers_to_add,
+  };
 }
 
 function cluster(name: string, t: ClusterTarget): YamlValue {
@@ -116,6 +146,12 @@ function cluster(name: string, t: ClusterTarget): YamlValue {
     name,
     type: "STATIC",
     connect_timeout: "1s",
+    typed_extension_protocol_options: t.http2 ? {
+      "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+        "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+        explicit_http_config: { http2_protocol_options: {} },
+      },
+    } : undefined,
     load_assignment: {
       cluster_name: name,
       endpoints: [{ lb_endpoints: [{ endpoint: { address: socket(t.host ?? "127.0.0.1", t.port) } }] }],
@@ -162,7 +198,7 @@ export function bootstrap(o: BootstrapOptions): YamlValue {
                 virtual_hosts: [{ name: "all", domains: ["*"], routes: routes.map((r) => route(r, names[0])) }],
               },
               http_filters: [
-                ...o.filters.map((f) => wasmFilter(f, o.relativeModulePaths)),
+                ...o.filters.map((f) => (isWasmFilter(f) ? wasmFilter(f, o.relativeModulePaths) : { name: f.name, typed_config: f.typedConfig })),
                 { name: "envoy.filters.http.router", typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router" } },
               ],
             },
@@ -170,6 +206,22 @@ export function bootstrap(o: BootstrapOptions): YamlValue {
         }],
       }],
       clusters: Object.entries(o.clusters).map(([n, t]) => cluster(n, t)),
+    },
+  };
+}
+
+/** Envoy's own global rate-limit filter (envoy.filters.http.ratelimit) asking `cluster` over gRPC. */
+export function nativeRateLimitFilter(o: { domain: string; cluster: string; timeoutMs?: number; failureModeDeny?: boolean }): NativeFilter {
+  const timeout = `${(o.timeoutMs ?? 20) / 1000}s`;
+  return {
+    name: "envoy.filters.http.ratelimit",
+    typedConfig: {
+      "@type": "type.googleapis.com/envoy.extensions.filters.http.ratelimit.v3.RateLimit",
+      domain: o.domain,
+      timeout,
+      failure_mode_deny: o.failureModeDeny ?? false,
+      enable_x_ratelimit_headers: "DRAFT_VERSION_03",
+      rate_limit_service: { transport_api_version: "V3", grpc_service: { envoy_grpc: { cluster_name: o.cluster }, timeout } },
     },
   };
 }

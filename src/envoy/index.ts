@@ -1,8 +1,8 @@
 // Real Envoy for tests and the demo: find the binary, render bootstraps, run Envoy and upstreams.
 export { envoyPath, envoyInstall, projectRoot, type EnvoyInstall } from "./binary.js";
 export {
-  bootstrap, wasmFilter, modulePath, defaultRootId,
-  type BootstrapOptions, type WasmFilter, type RouteSpec, type ClusterTarget, type FailurePolicy,
+  bootstrap, wasmFilter, luaFilter, isWasmFilter, nativeRateLimitFilter, modulePath, defaultRootId,
+  type BootstrapOptions, type WasmFilter, type NativeFilter, type HttpFilter, type RouteSpec, type ClusterTarget, type FailurePolicy,
 } from "./bootstrap.js";
 export { toYaml } from "./yaml.js";
 export { startEnvoy, expectEnvoyToFail, EnvoyStartError, errorLines, type Envoy, type EnvoyOptions } from "./process.js";

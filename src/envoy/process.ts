@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, wri
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { envoyPath } from "./binary.js";
-import { bootstrap, modulePath, type BootstrapOptions, type ClusterTarget } from "./bootstrap.js";
+import { bootstrap, isWasmFilter, modulePath, type BootstrapOptions, type ClusterTarget } from "./bootstrap.js";
 import { toYaml } from "./yaml.js";
 import { request } from "./http.js";
 
@@ -75,7 +75,7 @@ export class EnvoyStartError extends Error {
 }
 
 function launch(opts: EnvoyOptions) {
-  for (const f of opts.filters) {
+  for (const f of opts.filters.filter(isWasmFilter)) {
     const path = modulePath(f.module);
     if (!existsSync(path)) throw new Error(`${path} not found: run \`npm run build\` first`);
   }

@@ -5,15 +5,15 @@ import {
   RootContext, Context, registerRootContext, FilterHeadersStatusValues, LogLevelValues, stream_context,
   log, parseConfig, getPluginName, getMonotonicTimeNanoseconds, HeaderMapTypeValues,
 } from "../../index";
-import { RawName, replaceHeaderRaw, sendLocalResponseRaw } from "../../sdk/rawheaders";
+import { RawName, replaceHeaderRaw } from "../../sdk/rawheaders";
 import { RequestView } from "../common";
 import { TakeResult, secondsCeil } from "./bucket";
 import { writeDigits } from "./response";
 import { SlotOutcome } from "./slots";
-import { Settings, Rule, HeaderMode, parseSettings, defineMetrics } from "./settings";
+import { Settings, HeaderMode, parseSettings, defineMetrics } from "./settings";
+import { LimitedStream } from "./global/stream";
 
 const NAME = "rate-limit";
-const DETAILS = new RawName("rate_limited");
 const H_LIMIT = new RawName("x-ratelimit-limit");
 const H_REMAINING = new RawName("x-ratelimit-remaining");
 const H_RESET = new RawName("x-ratelimit-reset");
@@ -51,15 +51,8 @@ class RateLimitRoot extends RootContext {
   createContext(id: u32): Context { return new RateLimit(id, this); }
 }
 
-class RateLimit extends Context {
-  // What the response should carry (rateLimitHeaders "all", shadow marks).
-  private report: Rule | null = null;
-  private remaining: u64 = 0;
-  private resetMs: u64 = 0;
-  private shadowRule: Rule | null = null;
-  // Our own local reply passes through onResponseHeaders too: it already has its headers.
-  private rejected: bool = false;
-
+// LimitedStream: the response decoration and the global check (global/stream.ts).
+class RateLimit extends LimitedStream {
   constructor(id: u32, private root: RateLimitRoot) { super(id, root); }
 
   onRequestHeaders(n: u32, endOfStream: bool): FilterHeadersStatusValues {
@@ -85,57 +78,42 @@ class RateLimit extends Context {
         // A shadow rule never rejects, not even when its bucket cannot be updated.
         if (s.failOpen || rule.shadow) { m.failOpen.increment(); continue; }
         m.failClosed.increment();
-        return this.reject(s, rule, 0, 1000);
+        return this.reject(s, rule.limitBytes, 0, 1000);
       }
       if (out.admitted) {
         m.allowed.increment();
-        this.note(rule, out.remaining, out.resetMs);
+        this.note(rule.limitBytes, out.remaining, out.resetMs);
         continue;
       }
       if (rule.shadow) {
         m.shadowLimited.increment();
-        if (this.shadowRule === null) this.shadowRule = rule;
-        this.note(rule, 0, out.resetMs);
+        if (this.shadowName === null) this.shadowName = rule.name;
+        this.note(rule.limitBytes, 0, out.resetMs);
         continue;
       }
       m.limited.increment();
-      return this.reject(s, rule, out.resetMs, out.retryMs);
+      return this.reject(s, rule.limitBytes, out.resetMs, out.retryMs);
     }
-    return FilterHeadersStatusValues.Continue;
+    const g = s.global;
+    return g !== null ? this.checkGlobal(s, g, view) : FilterHeadersStatusValues.Continue;
   }
 
   onResponseHeaders(n: u32, endOfStream: bool): FilterHeadersStatusValues {
     const s = this.root.settings;
-    if (s === null || this.rejected) return FilterHeadersStatusValues.Continue;
-    const rule = this.report;
-    const shadow = this.shadowRule;
+    if (s === null) return FilterHeadersStatusValues.Continue;
+    this.addServiceHeaders();
+    if (this.rejected) return FilterHeadersStatusValues.Continue;
+    const limit = this.reportLimit;
+    const shadow = this.shadowName;
     // Limit headers go on every response ("all"), or on those a rule limited or would have limited.
-    if (rule !== null && (s.headerMode == HeaderMode.All || (s.headerMode == HeaderMode.Limited && shadow !== null))) {
+    if (limit !== null && (s.headerMode == HeaderMode.All || (s.headerMode == HeaderMode.Limited && shadow !== null))) {
       const map = HeaderMapTypeValues.ResponseHeaders;
-      replaceHeaderRaw(map, H_LIMIT, changetype<usize>(rule.limitBytes), rule.limitBytes.byteLength);
+      replaceHeaderRaw(map, H_LIMIT, changetype<usize>(limit), limit.byteLength);
       replaceHeaderRaw(map, H_REMAINING, DIGITS, writeDigits(DIGITS, this.remaining));
       replaceHeaderRaw(map, H_RESET, DIGITS, writeDigits(DIGITS, secondsCeil(this.resetMs)));
     }
-    if (shadow !== null && s.shadowHeader.length) stream_context.headers.response.replace(s.shadowHeader, shadow.name);
+    if (shadow !== null && s.shadowHeader.length) stream_context.headers.response.replace(s.shadowHeader, shadow);
     return FilterHeadersStatusValues.Continue;
-  }
-
-  /** Keeps the most restrictive rule (fewest tokens left) for the response headers. */
-  private note(rule: Rule, remaining: u64, resetMs: u64): void {
-    if (this.report === null || remaining < this.remaining) {
-      this.report = rule;
-      this.remaining = remaining;
-      this.resetMs = resetMs;
-    }
-  }
-
-  private reject(s: Settings, rule: Rule, resetMs: u64, retryMs: u64): FilterHeadersStatusValues {
-    const retry = secondsCeil(retryMs);
-    const h = s.limitedHeaders!;
-    const len = h.build(retry == 0 ? 1 : retry, s.headerMode != HeaderMode.None, rule.limitBytes, secondsCeil(resetMs));
-    this.rejected = true;
-    sendLocalResponseRaw(s.status, DETAILS, changetype<usize>(s.body), s.body.byteLength, h.ptr, len);
-    return FilterHeadersStatusValues.StopIteration;
   }
 }
 

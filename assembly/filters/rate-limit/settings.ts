@@ -7,6 +7,8 @@ import { Condition, Source, parseCondition, parseSource, RequestView, fnv1a64, f
 import { BucketLimits } from "./bucket";
 import { SlotStore, WAYS, SKETCH_MAGIC } from "./slots";
 import { LimitedHeaders } from "./response";
+import { GlobalSettings, parseGlobal, defineGlobalMetrics } from "./global/settings";
+import { isName, nameRule } from "./names";
 
 export const DEFAULT_MAX_KEYS: i64 = 10000;
 export const MAX_MAX_KEYS: i64 = 1000000;
@@ -91,10 +93,12 @@ export class Settings {
   shadowHeader: string = "";
   namespace: string = "";
   statPrefix: string = "";
+  /** Global rules, checked with the rate-limit service after the local ones admit (null = none). */
+  global: GlobalSettings | null = null;
 }
 
 const FIELDS: string[] = [
-  "namespace", "statPrefix", "shadow", "failOpen", "casAttempts", "rateLimitHeaders", "shadowHeader", "response", "rules",
+  "namespace", "statPrefix", "shadow", "failOpen", "casAttempts", "rateLimitHeaders", "shadowHeader", "response", "global", "rules",
 ];
 const RESPONSE_FIELDS: string[] = ["status", "body", "headers"];
 const RULE_FIELDS: string[] = ["name", "match", "key", "tokens", "interval", "burst", "missingKey", "maxKeys", "shadow"];
@@ -124,10 +128,18 @@ export function parseSettings(cfg: ConfigObject, defaultNamespace: string): Sett
   s.shadowHeader = cfg.headerName("shadowHeader", "x-ratelimit-shadow");
   parseResponse(cfg, s);
 
+  if (cfg.has("global")) {
+    const g = cfg.obj("global");
+    if (g === null) { if (cfg.ok()) cfg.fail("global", "must be an object"); return null; }
+    s.global = parseGlobal(g, s.shadow);
+    if (s.global === null) return null;
+  }
+  // Local rules may be left out when global rules are configured.
+  if (!cfg.has("rules") && s.global !== null) return cfg.ok() ? s : null;
   if (!cfg.has("rules")) { cfg.fail("rules", "is required (a list of rules)"); return null; }
   const list = cfg.arr("rules", MAX_RULES);
   if (list === null) return null; // the reader recorded why (wrong type, null, too many)
-  if (list.length == 0) { cfg.fail("rules", "must not be empty"); return null; }
+  if (list.length == 0 && s.global === null) { cfg.fail("rules", "must not be empty"); return null; }
   const rules = new StaticArray<Rule>(list.length);
   const names = new Array<string>(); // ≤ 64 rules, configure time: a scan links less code than a Set
   let keys: i64 = 0;
@@ -232,21 +244,9 @@ export function defineMetrics(s: Settings): void {
     const rule = s.rules[i];
     rule.metrics = new RuleMetrics(s.statPrefix + "." + rule.name);
   }
+  if (s.global !== null) defineGlobalMetrics(s.global!, s.statPrefix);
 }
 
-// Rule names and namespaces go into shared-data keys and metric names: keep them plain.
-function isName(s: string): bool {
-  if (s.length == 0 || s.length > 64) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (!((c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || c == 0x5f || c == 0x2d)) return false;
-  }
-  return true;
-}
-
-function nameRule(s: string): string {
-  return quoteExcerpt(s) + " must be 1–64 letters, digits, _ or -";
-}
 
 
 /** The plugin name made safe for a namespace: other characters become "_" ("" → "rate_limit"). */
