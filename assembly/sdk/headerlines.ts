@@ -5,7 +5,7 @@
 // and looks lines up here. Lookups compare bytes: no strings are built, nothing is allocated per request
 // once the tables have grown to the largest map seen.
 import * as imp from "./imports";
-import { OUT_PTR, OUT_LEN } from "./memory";
+import { OUT_PTR, OUT_LEN, receiveInto, receivedInPlace } from "./memory";
 import { RawName } from "./rawheaders";
 import { WasmResultValues } from "./types";
 
@@ -14,6 +14,9 @@ export class HeaderLines {
   private buf: usize = 0;
   private bufLen: usize = 0;
   private count: i32 = 0;
+  // Where the host writes the map (no heap.alloc/free per request); grows to the largest map seen.
+  private land: ArrayBuffer = new ArrayBuffer(1024);
+  private landed: bool = false;
   // Per line: name offset, name length, value offset, value length (absolute addresses).
   private table: StaticArray<u32> = new StaticArray<u32>(64 * 4);
 
@@ -22,17 +25,23 @@ export class HeaderLines {
     this.release();
     store<u64>(OUT_PTR, 0);
     store<u64>(OUT_LEN, 0);
-    if (imp.proxy_get_header_map_pairs(mapType, OUT_PTR, OUT_LEN) != WasmResultValues.Ok) return false;
+    receiveInto(changetype<usize>(this.land), <usize>this.land.byteLength);
+    const ok = imp.proxy_get_header_map_pairs(mapType, OUT_PTR, OUT_LEN) == WasmResultValues.Ok;
     this.buf = load<usize>(OUT_PTR);
+    this.landed = receivedInPlace(this.buf);
+    if (!ok) { this.release(); return false; }
     this.bufLen = load<usize>(OUT_LEN);
+    // Larger than the landing area: it came from the heap; next time a map this size lands in place.
+    if (!this.landed && <i32>this.bufLen > this.land.byteLength) this.land = new ArrayBuffer(<i32>this.bufLen);
     this.index();
     return true;
   }
 
-  /** Frees the host's buffer (load() does it too). */
+  /** Frees the host's buffer when it is not the landing area (load() does it too). */
   release(): void {
-    if (this.buf != 0) heap.free(this.buf);
+    if (this.buf != 0 && !this.landed) heap.free(this.buf);
     this.buf = 0;
+    this.landed = false;
     this.bufLen = 0;
     this.count = 0;
   }

@@ -83,16 +83,38 @@ class Suffix extends Leaf {
     return n >= m && memory.compare(p + <usize>(n - m), ptrOf(this.value), <usize>m) == 0;
   }
 }
+/**
+ * Substring search in time linear in the value (Knuth–Morris–Pratt, its table built at configure time):
+ * a naive search costs value × operand on hostile values such as `aaaa…` against `aa…ab`.
+ */
 class Contains extends Leaf {
   private value: ArrayBuffer;
-  constructor(source: Source, value: string) { super(source); this.value = utf8(value); }
+  private next: StaticArray<i32> = new StaticArray<i32>(0); // next[k]: longest proper border of value[0, k]
+  constructor(source: Source, value: string) {
+    super(source);
+    this.value = utf8(value);
+    const v = ptrOf(this.value);
+    const m = this.value.byteLength;
+    const next = new StaticArray<i32>(m);
+    for (let k = 1, b = 0; k < m; k++) {
+      while (b > 0 && load<u8>(v + <usize>k) != load<u8>(v + <usize>b)) b = next[b - 1];
+      if (load<u8>(v + <usize>k) == load<u8>(v + <usize>b)) b++;
+      next[k] = b;
+    }
+    this.next = next;
+  }
   test(p: usize, n: i32): bool {
     const v = ptrOf(this.value);
     const m = this.value.byteLength;
     if (m == 0) return true;
-    const first = load<u8>(v);
-    for (let i = 0, last = n - m; i <= last; i++) {
-      if (load<u8>(p + <usize>i) == first && memory.compare(p + <usize>i, v, <usize>m) == 0) return true;
+    const next = this.next;
+    let b = 0;
+    for (let i = 0; i < n; i++) {
+      const c = load<u8>(p + <usize>i);
+      while (b > 0 && c != load<u8>(v + <usize>b)) b = unchecked(next[b - 1]);
+      if (c == load<u8>(v + <usize>b)) {
+        if (++b == m) return true;
+      }
     }
     return false;
   }

@@ -1,12 +1,31 @@
-// One request as the matcher sees it. Each source's value is read from the host at most once per
-// request and cached in a slot, so ten rules on the same header cost one host call. Values are UTF-8
-// bytes in one arena the view owns: the host writes header and property values straight into it, and
-// derived values (a cookie, the path without its query) are ranges of the value they come from, so a
-// request allocates nothing. A view is reused across requests: reset() forgets every slot in O(1).
+// One request as the matcher sees it. Each source's value is read at most once per request and cached
+// in a slot. Request headers come from one host call per request (proxy_get_header_map_pairs, through
+// the SDK's HeaderLines), so every rule over any header costs that one call, and a header sent on
+// several lines is seen whole: its lines joined as HTTP combines them (RFC 9110 §5.3: ","; cookies
+// "; "), never just the first line (which is all proxy_get_header_map_value returns). Values are bytes
+// in one arena the view owns, derived values (a cookie, the path without its query) are ranges of the
+// value they come from, so a request allocates nothing once the arena has grown. A view is reused
+// across requests: reset() forgets every slot in O(1).
 import { getHeader, getPropertyBytes } from "../../sdk/hostcalls";
 import { HeaderMapTypeValues } from "../../sdk/types";
 import { RawName, RawValue, getHeaderRawInto, getPropertyRawInto } from "../../sdk/rawheaders";
-import { Source, sourceCount } from "./source";
+import { HeaderLines } from "../../sdk/headerlines";
+
+/**
+ * What a view caches: a value with its own slot. The matcher's Source (source.ts) is one; defined
+ * here so the view does not depend on the sources (they depend on it).
+ */
+export class Cached {
+  /** This value's cache slot in every RequestView. */
+  readonly slot: i32;
+  constructor() { this.slot = slots++; }
+  /** Computes the value into the view (view.result / put*); false when absent. */
+  compute(view: RequestView): bool { return false; }
+}
+
+let slots = 0;
+/** Number of slots handed out so far (the size of a RequestView's cache). */
+export function slotCount(): i32 { return slots; }
 
 /** Where values come from: the host by default; unit tests substitute their own. */
 export class ValueProvider {
@@ -15,8 +34,8 @@ export class ValueProvider {
   /** A property's raw bytes (path segments joined by NUL), or null. */
   property(path: string): ArrayBuffer | null { return getPropertyBytes(path); }
 
-  /** Puts header `name` into the view (view.result); false when absent. */
-  readHeader(view: RequestView, name: string, raw: RawName): bool {
+  /** Puts header `name` into the view (view.result); false when absent. `cookie`: lines join with "; ". */
+  readHeader(view: RequestView, name: string, raw: RawName, cookie: bool): bool {
     const v = this.header(name);
     if (v === null) return false;
     view.putString(v);
@@ -33,7 +52,7 @@ export class ValueProvider {
 
 /** The host, read without strings: values land in the view's arena. */
 class HostProvider extends ValueProvider {
-  readHeader(view: RequestView, name: string, raw: RawName): bool { return view.putHostHeader(raw); }
+  readHeader(view: RequestView, name: string, raw: RawName, cookie: bool): bool { return view.putHostHeader(raw, cookie); }
   readProperty(view: RequestView, path: string, raw: RawName): bool { return view.putHostProperty(raw); }
 }
 
@@ -50,6 +69,8 @@ export class RequestView {
   private cap: usize = 1024;
   private used: usize = 0;
   private readonly raw: RawValue = new RawValue();
+  private readonly lines: HeaderLines = new HeaderLines();
+  private linesState: i32 = 0; // 0: not read in this request; 1: read; -1: the host refused
   /** The value found by the latest fetch(): `len` bytes at `ptr` (valid until the next fetch). */
   ptr: usize = 0;
   len: i32 = 0;
@@ -62,7 +83,7 @@ export class RequestView {
 
   constructor(public readonly provider: ValueProvider = HOST_PROVIDER) {
     this.direct = provider === HOST_PROVIDER;
-    const n = sourceCount();
+    const n = slotCount();
     this.seen = new StaticArray<u32>(n);
     this.offs = new StaticArray<i32>(n);
     this.lens = new StaticArray<i32>(n);
@@ -71,6 +92,7 @@ export class RequestView {
 
   /** Forgets every cached value: call at the start of each request when reusing a view. */
   reset(): void {
+    this.release();
     this.used = 0;
     this.gen++;
     if (this.gen == 0) { // wrapped after 2^32 requests: stale stamps could collide
@@ -80,8 +102,20 @@ export class RequestView {
     }
   }
 
+  /** Every request header line, read with one host call on first use in a request; null if the host refused. */
+  headerLines(): HeaderLines | null {
+    if (this.linesState == 0) this.linesState = this.lines.load(HeaderMapTypeValues.RequestHeaders) ? 1 : -1;
+    return this.linesState > 0 ? this.lines : null;
+  }
+
+  /** Frees the host's header buffer (reset() does it too); cached values stay valid (they are copies). */
+  release(): void {
+    if (this.linesState != 0) this.lines.release();
+    this.linesState = 0;
+  }
+
   /** Looks up `src` for this request (read once, then cached): true with ptr/len set, false when absent. */
-  fetch(src: Source): bool {
+  fetch(src: Cached): bool {
     const i = src.slot;
     if (i < this.seen.length && unchecked(this.seen[i]) == this.gen) {
       const off = unchecked(this.offs[i]);
@@ -94,7 +128,7 @@ export class RequestView {
   }
 
   // First use of `src` in this request: compute and cache it.
-  private miss(src: Source): bool {
+  private miss(src: Cached): bool {
     const i = src.slot;
     if (i >= this.seen.length) this.grow();
     let off: i32 = -1, len: i32 = 0;
@@ -109,7 +143,7 @@ export class RequestView {
   }
 
   /** The value of `src` for this request as a string (null = absent). Decodes: not for hot paths. */
-  value(src: Source): string | null {
+  value(src: Cached): string | null {
     return this.fetch(src) ? String.UTF8.decodeUnsafe(this.ptr, <usize>this.len) : null;
   }
 
@@ -162,7 +196,30 @@ export class RequestView {
     return at;
   }
 
-  putHostHeader(name: RawName): bool {
+  /** Puts request header `name` (every line, joined; `cookie`: with "; ") into the view; false when absent. */
+  putHostHeader(name: RawName, cookie: bool): bool {
+    const lines = this.headerLines();
+    if (lines !== null) {
+      const first = lines.find(name);
+      if (first < 0) return false;
+      let next = lines.find(name, first + 1);
+      if (next < 0) { this.putBytes(lines.valuePtr(first), <i32>lines.valueLen(first)); return true; }
+      const sep: usize = cookie ? 2 : 1;
+      let total = lines.valueLen(first);
+      for (let i = next; i >= 0; i = lines.find(name, i + 1)) total += sep + lines.valueLen(i);
+      let at = this.reserve(total);
+      memory.copy(at, lines.valuePtr(first), lines.valueLen(first));
+      at += lines.valueLen(first);
+      for (let i = next; i >= 0; i = lines.find(name, i + 1)) {
+        store<u8>(at, cookie ? 0x3b : 0x2c);
+        if (cookie) store<u8>(at + 1, 0x20);
+        at += sep;
+        memory.copy(at, lines.valuePtr(i), lines.valueLen(i));
+        at += lines.valueLen(i);
+      }
+      this.commit(<i32>total);
+      return true;
+    }
     const dst = this.reserve(MIN_ROOM);
     const raw = this.raw;
     if (!getHeaderRawInto(HeaderMapTypeValues.RequestHeaders, name, dst, this.cap - this.used, raw)) return false;
@@ -186,9 +243,9 @@ export class RequestView {
     raw.release();
   }
 
-  // Sources interned after this view was made (another plugin configured later in the same VM).
+  // Slots handed out after this view was made (another plugin configured later in the same VM).
   private grow(): void {
-    const n = sourceCount();
+    const n = slotCount();
     const seen = new StaticArray<u32>(n);
     const offs = new StaticArray<i32>(n);
     const lens = new StaticArray<i32>(n);

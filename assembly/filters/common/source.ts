@@ -4,7 +4,7 @@
 import { ConfigObject, asciiLower, isHeaderName, quoteExcerpt } from "../../sdk/config";
 import { hexVal, JsonObject, JsonNumber } from "../../sdk/json";
 import { RawName } from "../../sdk/rawheaders";
-import { RequestView } from "./request-view";
+import { RequestView, Cached, slotCount } from "./request-view";
 
 export const enum SourceKind { Header, Cookie, Query, Path, Method, Authority, SourceIp, Property }
 
@@ -20,25 +20,27 @@ const BOOL_PROPERTIES: string[] = ["connection.mtls"];
 
 const enum PropType { Text, Int, Bool }
 
-export class Source {
+export class Source extends Cached {
   /** What the provider is asked for: a header name (":method" for method) or a property path ("source\0address"). */
   private readonly hostName: string;
   /** hostName encoded once, for string-free host reads. */
   private readonly hostRaw: RawName;
+  /** The cookie header: its lines join with "; " (RFC 9113 §8.2.3), other headers' with ",". */
+  private readonly cookie: bool;
 
   constructor(
     public readonly kind: SourceKind,
     /** Header name (lower-case), cookie or query parameter name, or property path ("source.port"). */
     public readonly name: string,
-    /** This source's cache slot in a RequestView. */
-    public readonly slot: i32,
     propPath: string,
     private readonly propType: PropType,
   ) {
+    super();
     const host = kind == SourceKind.Header ? name : kind == SourceKind.Method ? ":method" :
       kind == SourceKind.Authority ? ":authority" : kind == SourceKind.SourceIp ? "source\0address" : propPath;
     this.hostName = host;
     this.hostRaw = new RawName(host);
+    this.cookie = kind == SourceKind.Header && name == "cookie";
   }
 
   /** The value for this request, or null when absent. Decodes a string: hot paths use view.fetch(). */
@@ -61,7 +63,7 @@ export class Source {
       case SourceKind.Header:
       case SourceKind.Method:
       case SourceKind.Authority:
-        return view.direct ? view.putHostHeader(this.hostRaw) : provider.readHeader(view, this.hostName, this.hostRaw);
+        return view.direct ? view.putHostHeader(this.hostRaw, this.cookie) : provider.readHeader(view, this.hostName, this.hostRaw, this.cookie);
       case SourceKind.Cookie: return view.fetch(COOKIE_HEADER) && cookieRange(view, this.name);
       case SourceKind.Query: return view.fetch(RAW_PATH) && queryRange(view, this.name);
       case SourceKind.Path: {
@@ -138,8 +140,8 @@ function cookieRange(view: RequestView, name: string): bool {
     while (i < n && (byteAt(p, i) == 0x20 || byteAt(p, i) == 0x09)) i++;
     let end = indexOfByte(p, i, n, 0x3b);
     if (end < 0) end = n;
-    const eq = indexOfByte(p, i, n, 0x3d);
-    if (eq >= 0 && eq < end) {
+    const eq = indexOfByte(p, i, end, 0x3d); // within this cookie only: the whole scan stays linear
+    if (eq >= 0) {
       let ke = eq;
       while (ke > i && byteAt(p, ke - 1) == 0x20) ke--;
       if (ke - i == name.length && matchesBytesAt(p, i, name)) {
@@ -166,8 +168,8 @@ function queryRange(view: RequestView, name: string): bool {
   while (i < n) {
     let end = indexOfByte(p, i, n, 0x26);
     if (end < 0) end = n;
-    let eq = indexOfByte(p, i, n, 0x3d);
-    if (eq < 0 || eq > end) eq = end;
+    let eq = indexOfByte(p, i, end, 0x3d); // within this parameter only: the whole scan stays linear
+    if (eq < 0) eq = end;
     if (eq - i == name.length && matchesBytesAt(p, i, name)) {
       return eq >= end ? view.result(base + end, 0) : decodeRange(view, base + eq + 1, base + end);
     }
@@ -212,7 +214,7 @@ const interned = new Array<Source>();
 const internIndex = new JsonObject();
 
 /** Number of distinct sources so far (the size of a RequestView's cache). */
-export function sourceCount(): i32 { return interned.length; }
+export function sourceCount(): i32 { return slotCount(); }
 
 /** The one Source for (kind, name), created on first use. */
 export function internSource(kind: SourceKind, name: string): Source {
@@ -224,7 +226,7 @@ export function internSource(kind: SourceKind, name: string): Source {
     if (INT_PROPERTIES.includes(name)) propType = PropType.Int;
     else if (BOOL_PROPERTIES.includes(name)) propType = PropType.Bool;
   }
-  const src = new Source(kind, name, interned.length, kind == SourceKind.Property ? dotsToNul(name) : "", propType);
+  const src = new Source(kind, name, kind == SourceKind.Property ? dotsToNul(name) : "", propType);
   interned.push(src);
   internIndex.set(key, new JsonNumber(<f64>(interned.length - 1), true));
   return src;
@@ -308,8 +310,8 @@ export function cookieValue(header: string, name: string): string | null {
     while (i < n && (header.charCodeAt(i) == 0x20 || header.charCodeAt(i) == 0x09)) i++;
     let end = header.indexOf(";", i);
     if (end < 0) end = n;
-    const eq = header.indexOf("=", i);
-    if (eq >= 0 && eq < end) {
+    const eq = charIn(header, i, end, 0x3d);
+    if (eq >= 0) {
       let ke = eq;
       while (ke > i && header.charCodeAt(ke - 1) == 0x20) ke--;
       if (ke - i == name.length && matchesAt(header, i, name)) {
@@ -334,14 +336,20 @@ export function queryValue(path: string, name: string): string | null {
   while (i < n) {
     let end = path.indexOf("&", i);
     if (end < 0) end = n;
-    let eq = path.indexOf("=", i);
-    if (eq < 0 || eq > end) eq = end;
+    let eq = charIn(path, i, end, 0x3d);
+    if (eq < 0) eq = end;
     if (eq - i == name.length && matchesAt(path, i, name)) {
       return eq >= end ? "" : percentDecode(path, eq + 1, end);
     }
     i = end + 1;
   }
   return null;
+}
+
+/** Index of char `c` in s[from, end), or -1 (bounded, unlike indexOf: scans stay linear). */
+function charIn(s: string, from: i32, end: i32, c: i32): i32 {
+  for (let i = from; i < end; i++) if (s.charCodeAt(i) == c) return i;
+  return -1;
 }
 
 function matchesAt(s: string, at: i32, word: string): bool {

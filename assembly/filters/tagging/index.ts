@@ -1,17 +1,19 @@
 // Traffic tagging (gray / canary lanes): assigns a tag by rules, weights or a default, writes it into a
 // routing header and W3C baggage, makes Envoy re-pick the route, and carries an existing tag along the
-// call chain (restoring the header from baggage on a sidecar's way out). See README.md.
+// call chain (restoring the header from baggage on a sidecar's way out). Incoming headers are judged
+// as bytes on every line they arrive on; see README.md ("Hostile input").
 export * from "../../proxy";
 import {
   RootContext, Context, registerRootContext, FilterHeadersStatusValues, stream_context, log, LogLevelValues,
   Counter, taggedName, randomBelow, WasmResultValues, HeaderMapTypeValues,
 } from "../../index";
-import { RawName, RawValue, getHeaderRaw, replaceHeaderRaw, callForeignRaw } from "../../sdk/rawheaders";
+import { RawName, replaceHeaderRaw, removeHeaderRaw, callForeignRaw } from "../../sdk/rawheaders";
 import { RequestView } from "../common/request-view";
 import { Condition } from "../common/condition";
 import { stickyBucketBytes, BUCKETS } from "../common/hash";
-import { TaggingConfig, parseTaggingConfig, isValidTag } from "./config";
-import { baggageGet, baggageSet, baggageRemove } from "./baggage";
+import { TaggingConfig, parseTaggingConfig, MAX_TAG_LENGTH } from "./config";
+import { ByteOut, baggageFind, baggageWrite, percentDecodeInto, foundValueStart, foundValueEnd } from "./baggage";
+import { isTagBytes } from "./tag";
 
 const BAGGAGE = "baggage";
 const BAGGAGE_RAW = new RawName(BAGGAGE);
@@ -27,14 +29,6 @@ class TagOut {
     this.bytes = String.UTF8.encode(tag);
     this.member = String.UTF8.encode(baggageKey + "=" + tag);
   }
-}
-
-/** Reads a request header; decodes a string only when it is there. */
-function readHeader(name: RawName, raw: RawValue): string | null {
-  if (!getHeaderRaw(REQ, name, raw)) return null;
-  const v = raw.toString();
-  raw.release();
-  return v;
 }
 
 class TagMetrics {
@@ -87,7 +81,11 @@ class TaggingRoot extends RootContext {
   weightTag: StaticArray<i32> = new StaticArray<i32>(0);
   defaultTag: i32 = -1;
   headerRaw: RawName = new RawName("");
-  readonly raw: RawValue = new RawValue();
+  baggageKeyRaw: RawName = new RawName("");
+  // Per-request scratch, reused: several baggage lines joined, a decoded tag, a rewritten baggage.
+  readonly joined: ByteOut = new ByteOut(1024);
+  readonly decoded: ByteOut = new ByteOut(3 * MAX_TAG_LENGTH);
+  readonly written: ByteOut = new ByteOut(1024);
 
   onConfigure(size: usize): bool {
     super.onConfigure(size);
@@ -112,7 +110,18 @@ class TaggingRoot extends RootContext {
     for (let i = 0; i < c.weights.length; i++) this.weightTag[i] = c.tags.indexOf(c.weights[i].tag);
     this.defaultTag = c.defaultTag.length ? c.tags.indexOf(c.defaultTag) : -1;
     this.headerRaw = new RawName(c.header);
+    this.baggageKeyRaw = new RawName(c.baggageKey);
     return true;
+  }
+
+  /** Index in outs of the configured tag whose bytes are the `n` bytes at `p`, or -1. */
+  outIndex(p: usize, n: i32): i32 {
+    const outs = this.outs;
+    for (let i = 0; i < outs.length; i++) {
+      const b = unchecked(outs[i]).bytes;
+      if (b.byteLength == n && memory.compare(changetype<usize>(b), p, <usize>n) == 0) return i;
+    }
+    return -1;
   }
 
   createContext(id: u32): Context { return new Tagging(id, this); }
@@ -121,8 +130,7 @@ class TaggingRoot extends RootContext {
   decide(): i32 {
     const c = this.config;
     const m = this.metrics!;
-    const view = this.view;
-    view.reset();
+    const view = this.view; // reset by the caller, which has read the header lines into it
     const matchers = this.matchers;
     for (let i = 0, n = matchers.length; i < n; i++) {
       if (unchecked(matchers[i]).matches(view)) {
@@ -167,14 +175,60 @@ class Tagging extends Context {
     const root = this.root;
     if (root.metrics === null) return FilterHeadersStatusValues.Continue;
     const c = root.config;
-    const req = stream_context.headers.request;
+    const view = root.view;
+    view.reset();
+    // Every header line with one host call: the routing header and baggage are judged on all their
+    // lines (Envoy's get returns only the first, while a route may match any), and the rules read the same map.
+    const lines = view.headerLines();
+    if (lines === null) return FilterHeadersStatusValues.Continue; // no request headers in this callback
 
-    // An incoming tag: the routing header first (it is what routing sees), else baggage.
-    const headerValue = readHeader(root.headerRaw, root.raw);
-    const headerTag = headerValue !== null && isValidTag(headerValue) ? headerValue : null;
-    const baggage = c.baggageKey.length ? readHeader(BAGGAGE_RAW, root.raw) : null;
-    let baggageTag: string | null = baggage !== null ? baggageGet(baggage, c.baggageKey) : null;
-    if (baggageTag !== null && !isValidTag(baggageTag)) baggageTag = null;
+    // The routing header: a tag only when it is one line holding a valid tag, compared as bytes.
+    const hFirst = lines.find(root.headerRaw);
+    const hLines = hFirst < 0 ? 0 : lines.find(root.headerRaw, hFirst + 1) < 0 ? 1 : 2;
+    let headerTag: string | null = null;
+    let headerOut = -1; // the configured tag the header holds (its index in outs), or -1
+    if (hLines == 1) {
+      const p = lines.valuePtr(hFirst), n = <i32>lines.valueLen(hFirst);
+      if (isTagBytes(p, n)) {
+        headerOut = root.outIndex(p, n);
+        headerTag = headerOut >= 0 ? unchecked(root.outs[headerOut]).tag : String.UTF8.decodeUnsafe(p, <usize>n);
+      }
+    }
+
+    // Baggage: every line, one list (W3C Baggage); our key must appear once and hold a valid tag.
+    let bagPtr: usize = 0, bagLen = 0, bagLines = 0, ours = 0;
+    let baggageTag: string | null = null;
+    if (c.baggageKey.length) {
+      const first = lines.find(BAGGAGE_RAW);
+      if (first >= 0) {
+        bagLines = 1;
+        bagPtr = lines.valuePtr(first);
+        bagLen = <i32>lines.valueLen(first);
+        let next = lines.find(BAGGAGE_RAW, first + 1);
+        if (next >= 0) { // several lines: joined with "," as one list
+          const joined = root.joined;
+          joined.reset();
+          joined.append(bagPtr, bagLen);
+          for (; next >= 0; next = lines.find(BAGGAGE_RAW, next + 1)) {
+            joined.byte(0x2c);
+            joined.append(lines.valuePtr(next), <i32>lines.valueLen(next));
+            bagLines++;
+          }
+          bagPtr = joined.ptr;
+          bagLen = joined.len;
+        }
+        const key = root.baggageKeyRaw;
+        ours = baggageFind(bagPtr, bagLen, key.ptr, <i32>key.len);
+        if (ours == 1 && foundValueEnd - foundValueStart <= 3 * MAX_TAG_LENGTH) {
+          const dec = root.decoded;
+          percentDecodeInto(bagPtr, foundValueStart, foundValueEnd, dec);
+          if (isTagBytes(dec.ptr, dec.len)) {
+            const k = root.outIndex(dec.ptr, dec.len);
+            baggageTag = k >= 0 ? unchecked(root.outs[k]).tag : dec.toString();
+          }
+        }
+      }
+    }
     const incoming = headerTag !== null ? headerTag : baggageTag;
 
     let tag: string | null = null;
@@ -189,23 +243,41 @@ class Tagging extends Context {
 
     let routeChanged = false;
     if (tag !== null) {
-      if (headerValue === null || headerValue != tag) {
-        if (out !== null) replaceHeaderRaw(REQ, root.headerRaw, changetype<usize>(out.bytes), out.bytes.byteLength);
-        else req.replace(c.header, tag);
+      // The header ends up as exactly one line with the tag, so the route and this filter agree
+      // (replace leaves one line of a repeated header: Envoy 1.40 and the test host both; the e2e test pins it).
+      if (hLines != 1 || headerTag === null || headerTag != tag) {
+        const bytes = out !== null ? out.bytes : String.UTF8.encode(tag);
+        replaceHeaderRaw(REQ, root.headerRaw, changetype<usize>(bytes), bytes.byteLength);
         routeChanged = true;
       }
       if (c.baggageKey.length && (baggageTag === null || baggageTag != tag)) {
-        if (baggage === null && out !== null) replaceHeaderRaw(REQ, BAGGAGE_RAW, changetype<usize>(out.member), out.member.byteLength);
-        else req.replace(BAGGAGE, baggageSet(baggage, c.baggageKey, tag, c.baggageMaxBytes, c.baggageMaxMembers));
+        const member = out !== null ? out.member : String.UTF8.encode(c.baggageKey + "=" + tag);
+        if (bagLines == 0) {
+          replaceHeaderRaw(REQ, BAGGAGE_RAW, changetype<usize>(member), member.byteLength);
+        } else {
+          const key = root.baggageKeyRaw;
+          const w = root.written;
+          baggageWrite(bagPtr, bagLen, key.ptr, <i32>key.len, changetype<usize>(member), member.byteLength,
+            c.baggageMaxBytes, c.baggageMaxMembers, w);
+          replaceHeaderRaw(REQ, BAGGAGE_RAW, w.ptr, <usize>w.len);
+        }
       }
-    } else if (c.overrideIncoming) {
-      // The edge decides alone: a client-supplied lane it did not confirm is removed.
-      if (headerValue !== null) { req.remove(c.header); routeChanged = true; }
-      if (baggage !== null && baggageTag !== null) {
-        const rest = baggageRemove(baggage, c.baggageKey);
-        if (rest.length) req.replace(BAGGAGE, rest); else req.remove(BAGGAGE);
+    } else {
+      // No tag: a routing header this filter did not accept (repeated, or not a valid tag) goes, so
+      // routing cannot act on it; with override, a client-supplied lane it did not confirm goes too.
+      if (hLines > 0 && (c.overrideIncoming || headerTag === null)) {
+        removeHeaderRaw(REQ, root.headerRaw);
+        routeChanged = true;
+      }
+      if (c.overrideIncoming && ours > 0) {
+        const key = root.baggageKeyRaw;
+        const w = root.written;
+        baggageWrite(bagPtr, bagLen, key.ptr, <i32>key.len, 0, 0, i32.MAX_VALUE, i32.MAX_VALUE, w);
+        if (w.len) replaceHeaderRaw(REQ, BAGGAGE_RAW, w.ptr, <usize>w.len);
+        else removeHeaderRaw(REQ, BAGGAGE_RAW);
       }
     }
+    view.release();
     // Envoy picked the route before this filter ran and no longer re-picks it on header edits.
     if (routeChanged && c.clearRouteCache) {
       if (callForeignRaw(CLEAR_ROUTE_CACHE, NO_ARGS, 0) == WasmResultValues.Ok) root.metrics!.routeCleared.increment();

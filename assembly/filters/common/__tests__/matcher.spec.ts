@@ -70,6 +70,23 @@ describe("operators", () => {
     expect(matches(leaf(A, "contains", "\"value\": \"exemple\""))).toBe(false);
     expect(matches(leaf(NOPE, "contains", "\"value\": \"x\""))).toBe(false);
   });
+  it("contains finds overlapping and self-similar operands (a linear search, not a restart per byte)", () => {
+    const H = "\"source\": \"header\", \"name\": \"x-h\"";
+    const r = (v: string): FakeRequest => new FakeRequest().h("x-h", v);
+    expect(matches(leaf(H, "contains", "\"value\": \"aab\""), r("aaab"))).toBe(true);
+    expect(matches(leaf(H, "contains", "\"value\": \"abab\""), r("abaabab"))).toBe(true);
+    expect(matches(leaf(H, "contains", "\"value\": \"abab\""), r("abaaba"))).toBe(false);
+    expect(matches(leaf(H, "contains", "\"value\": \"aaaa\""), r("aaaa"))).toBe(true);
+    expect(matches(leaf(H, "contains", "\"value\": \"a\""), r(""))).toBe(false);
+    // 200,000 bytes of "a" against "a…ab" (1,000 bytes): 200 M byte comparisons for a naive search.
+    const op = "a".repeat(999) + "b";
+    expect(matches(leaf(H, "contains", "\"value\": \"" + op + "\""), r("a".repeat(200000)))).toBe(false);
+    expect(matches(leaf(H, "contains", "\"value\": \"" + op + "\""), r("a".repeat(200000) + "b"))).toBe(true);
+  });
+  it("values are compared as bytes: invalid UTF-8 never equals an operand", () => {
+    // The FakeRequest hands strings over; U+FFFD stands for what a lax decoder makes of a stray byte.
+    expect(matches(leaf(UID, "equals", "\"value\": \"120\""), new FakeRequest().h("x-user-id", "120\uFFFD"))).toBe(false);
+  });
   it("in", () => {
     expect(matches(leaf(UID, "in", "\"values\": [\"7\", \"120\"]"))).toBe(true);
     expect(matches(leaf(UID, "in", "\"values\": [\"7\", \"1200\"]"))).toBe(false);
@@ -317,5 +334,17 @@ describe("value helpers", () => {
     expect(queryValue("/p?a=1&a=2", "a")).toBe("1");
     expect(queryValue("/p?ab=1&b=%E2%82%AC", "b")).toBe("€");
     expect(percentDecode("%zz%4", 0, 5)).toBe("%zz%4");
+  });
+  it("cookie and query items without '=' (or with many) are skipped in one pass", () => {
+    expect(cookieValue("a;b;lane=gray", "lane")).toBe("gray");
+    expect(cookieValue("a;lane;x=1", "lane")).toBeNull();
+    expect(queryValue("/p?a&b&lane=gray", "lane")).toBe("gray");
+    expect(queryValue("/p?a=b=c&lane", "lane")).toBe("");
+    // Linear: 100,000 items would take minutes with a search restarting at each item.
+    expect(cookieValue("a;".repeat(100000) + "lane=gray", "lane")).toBe("gray");
+    expect(queryValue("/p?" + "a&".repeat(100000) + "lane=gray", "lane")).toBe("gray");
+    const view = new RequestView(new FakeRequest().h("cookie", "a;".repeat(100000) + "lane=gray").h(":path", "/?" + "a=".repeat(100000) + "&lane=gray"));
+    expect(parseSource(parseConfig("{\"source\": \"cookie\", \"name\": \"lane\"}"))!.read(view)).toBe("gray");
+    expect(parseSource(parseConfig("{\"source\": \"query\", \"name\": \"lane\"}"))!.read(view)).toBe("gray");
   });
 });
