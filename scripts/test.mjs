@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: build every module, make sure a real Envoy is installed, then run
-//   1. the as-pect unit tests (assembly/__tests__/**/*.spec.ts, and assembly/filters/*/__tests__),
+//   1. the as-pect specs (assembly/**/__tests__, examples/*/assembly/__tests__) on the test host,
 //   2. the node:test suites (test/**/*.test.ts, examples/*/*.test.ts) — host, filters over compiled
 //      .wasm, end-to-end in Envoy, conformance, packaging.
 // Ends with one line `N passed, N failed` summing both runners.
@@ -40,7 +40,7 @@ function run(cmd, args, env = {}) {
 const totals = { passed: 0, failed: 0, skipped: 0 };
 
 async function aspect() {
-  const specs = walk(join(root, "assembly"), (p) => p.endsWith(".spec.ts"));
+  const specs = [...walk(join(root, "assembly"), (p) => p.endsWith(".spec.ts")), ...walk(join(root, "examples"), (p) => p.endsWith(".spec.ts"))];
   if (!specs.length) return;
   console.log(`\n== as-pect: ${specs.length} spec file(s)`);
   const { code, text } = await run(join(root, "node_modules/.bin/asp"), ["--config", "as-pect.config.js", "--no-logo"]);
@@ -77,6 +77,7 @@ const SETUPS = [
   ["setup-envoy.mjs", "envoy", "the end-to-end tests"],
   ["setup-load.mjs", "load generator (vegeta) and Docker", "the load tests"],
   ["setup-ratelimit.mjs", "redis + envoyproxy/ratelimit", "the global rate-limit tests"],
+  ["setup-istio.mjs", "OCI registry, skopeo, Istio's own code (tools/istio-render)", "the OCI and Istio tests"],
 ];
 
 async function main() {

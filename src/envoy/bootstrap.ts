@@ -83,6 +83,13 @@ export interface BootstrapOptions {
   relativeModulePaths?: boolean;
   /** A file access log on the listener: one line per request in Envoy's text format. */
   accessLog?: { path: string; format: string };
+  /**
+   * The whole http_filters list, verbatim (e.g. as a control plane rendered it, router included);
+   * when given, `filters` are not rendered.
+   */
+  httpFilters?: YamlValue[];
+  /** The node identity (needed by xDS subscriptions, e.g. file-based ECDS). */
+  node?: { id: string; cluster: string };
   /** Extra HttpConnectionManager fields, e.g. { generate_request_id: false }. */
   connectionManager?: Record<string, YamlValue>;
 }
@@ -180,6 +187,7 @@ export function bootstrap(o: BootstrapOptions): YamlValue {
     if (r.cluster && !o.clusters[r.cluster]) throw new Error(`bootstrap: route to unknown cluster "${r.cluster}" (clusters: ${names.join(", ")})`);
   }
   return {
+    node: o.node,
     admin: { address: socket(address, o.adminPort ?? 0) },
     static_resources: {
       listeners: [{
@@ -197,7 +205,7 @@ export function bootstrap(o: BootstrapOptions): YamlValue {
                 name: "local",
                 virtual_hosts: [{ name: "all", domains: ["*"], routes: routes.map((r) => route(r, names[0])) }],
               },
-              http_filters: [
+              http_filters: o.httpFilters ?? [
                 ...o.filters.map((f) => (isWasmFilter(f) ? wasmFilter(f, o.relativeModulePaths) : { name: f.name, typed_config: f.typedConfig })),
                 { name: "envoy.filters.http.router", typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router" } },
               ],

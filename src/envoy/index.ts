@@ -1,5 +1,6 @@
 // Real Envoy for tests and the demo: find the binary, render bootstraps, run Envoy and upstreams.
 export { envoyPath, envoyInstall, projectRoot, type EnvoyInstall } from "./binary.js";
+export { ensureEnvoy, EnvoySetupError } from "./install.js";
 export {
   bootstrap, wasmFilter, luaFilter, isWasmFilter, nativeRateLimitFilter, modulePath, defaultRootId,
   type BootstrapOptions, type WasmFilter, type NativeFilter, type HttpFilter, type RouteSpec, type ClusterTarget, type FailurePolicy,

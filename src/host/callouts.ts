@@ -2,8 +2,17 @@
 import { GrpcStatus, Status } from "./abi.js";
 import { type BytesLike, type Pair, toBytes, toText } from "./bytes.js";
 import { HeaderMap, type HeadersInit } from "./header-map.js";
-import type { ProxyHost } from "./host.js";
+import type { VirtualClock } from "./clock.js";
 import type { Vm } from "./vm.js";
+
+/** What a callout needs from the host that answers it (ProxyHost implements it). */
+export interface CalloutHost {
+  readonly clock: VirtualClock;
+  deliverHttpResponse(c: HttpCall, resp: { headers: HeaderMap; trailers: HeaderMap | null; body: Uint8Array } | null, status: { code: number; message: string }): void;
+  removeHttpCall(c: HttpCall): void;
+  grpcEvent(c: GrpcCall, kind: "initial" | "message" | "trailing" | "close", data: Uint8Array | HeaderMap | null, status?: number, message?: string): void;
+  removeGrpcCall(c: GrpcCall): void;
+}
 
 export interface HttpCallResponse {
   status?: number;
@@ -24,7 +33,7 @@ export class HttpCall {
   answered = false;
 
   constructor(
-    private host: ProxyHost, readonly vm: Vm, readonly id: number, readonly rootContextId: number,
+    private host: CalloutHost, readonly vm: Vm, readonly id: number, readonly rootContextId: number,
     readonly cluster: string, headers: Pair[], body: Uint8Array, trailers: Pair[], readonly timeout: number,
   ) {
     this.headerPairs = headers;
@@ -82,7 +91,7 @@ export class GrpcCall {
   readonly deadlineMs: number | null;
 
   constructor(
-    private host: ProxyHost, readonly vm: Vm, readonly id: number, readonly rootContextId: number, readonly kind: "call" | "stream",
+    private host: CalloutHost, readonly vm: Vm, readonly id: number, readonly rootContextId: number, readonly kind: "call" | "stream",
     readonly cluster: string, readonly service: string, readonly method: string, metadata: Pair[], message: Uint8Array | null,
     readonly timeout: number,
   ) {

@@ -3,18 +3,19 @@
 // shared data, callouts, foreign-function calls, traps.
 import { GrpcStatus, LOG_LEVELS, type LogLevelName, Status } from "./abi.js";
 import { type BytesLike, type Pair, toBytes } from "./bytes.js";
-import { type GrpcReply, GrpcCall, HttpCall } from "./callouts.js";
+import { type CalloutHost, type GrpcReply, GrpcCall, HttpCall } from "./callouts.js";
 import { VirtualClock } from "./clock.js";
 import { builtinForeign, type ForeignCall, type ForeignFunction } from "./foreign.js";
 import type { HeaderMap } from "./header-map.js";
 import { checkModule, compileModule } from "./loader.js";
 import { type MetricValue, MetricsStore } from "./metrics.js";
 import { encodeAll, type PluginFacts, type PropertyInit } from "./properties.js";
+import type { CalloutScratch, PluginHost, VmStream } from "./services.js";
 import { SharedDataStore, SharedDataView } from "./shared-data.js";
-import { HttpStream, ProxyWasmTrap, type StreamOptions } from "./stream.js";
-import { type CalloutScratch, Vm } from "./vm.js";
+import { type FailurePolicy, HttpStream, ProxyWasmTrap, type StreamHost, type StreamOptions } from "./stream.js";
+import { Vm } from "./vm.js";
 
-export type FailurePolicy = "FAIL_CLOSED" | "FAIL_OPEN" | "FAIL_RELOAD";
+export type { FailurePolicy };
 
 export interface ProxyHostOptions {
   /** Path to a compiled module (e.g. "build/add-header.wasm"), its bytes, or a compiled module. */
@@ -75,7 +76,7 @@ export interface TrapRecord {
   stream: HttpStream | null;
 }
 
-export class ProxyHost {
+export class ProxyHost implements PluginHost<Vm>, StreamHost, CalloutHost {
   readonly vms: Vm[] = [];
   readonly clock: VirtualClock;
   readonly store: SharedDataStore;
@@ -149,6 +150,26 @@ export class ProxyHost {
     return host;
   }
 
+  /**
+   * Starts the plugin on VMs whose instances already run (created from their `imports()` and
+   * started by someone else): the as-pect front-end, where VM 0 is the spec's own instance. Each
+   * VM gets a new root context (on_context_create, on_vm_start, on_configure), as in create().
+   */
+  static attach(opts: ProxyHostOptions, vms: Vm[]): ProxyHost {
+    const host = new ProxyHost(opts, compileModule(opts.wasm));
+    let ok = vms.length > 0;
+    vms.forEach((vm, i) => {
+      vm.attach(host, i);
+      host.vms.push(vm);
+      const r = host.startRoot(vm);
+      vm.rootContextId = r.id;
+      ok = r.ok && ok;
+    });
+    host.configured = ok;
+    host.throwPendingTrap();
+    return host;
+  }
+
   /** The wasm log level (proxy_get_log_level); lowering or raising it takes effect at once. */
   get logLevel(): LogLevelName {
     return LOG_LEVELS[this.logLevelNumber];
@@ -174,6 +195,11 @@ export class ProxyHost {
    * configure; if every VM accepts, new streams use it and the old root contexts are retired.
    */
   async reconfigure(pluginConfig: unknown): Promise<boolean> {
+    return this.reconfigureNow(pluginConfig);
+  }
+
+  /** reconfigure(), synchronously (for callers that cannot await: the as-pect front-end). */
+  reconfigureNow(pluginConfig: unknown): boolean {
     const bytes = configBytes(pluginConfig);
     const old = this.vms.map((vm) => vm.rootContextId);
     const fresh: number[] = [];
@@ -320,7 +346,8 @@ export class ProxyHost {
     if (this.opts.printLogs) process.stderr.write(`[wasm ${entry.level}] vm${vm.index}: ${message}\n`);
   }
 
-  reportTrap(vm: Vm, fn: string, message: string, stream: HttpStream | null): void {
+  reportTrap(vm: Vm, fn: string, message: string, vmStream: VmStream | null): void {
+    const stream = vmStream as HttpStream | null; // every stream this host opens is an HttpStream
     // An abort logs its reason at critical level just before proc_exit; keep it with the trap.
     const last = this.logs.at(-1);
     const full = last && last.vm === vm.index && last.level === "critical" && last.message.startsWith("abort:")
@@ -368,7 +395,7 @@ export class ProxyHost {
   }
 
   callForeign(vm: Vm, name: string, args: Uint8Array): { status: number; result?: Uint8Array } {
-    const stream = vm.currentStream();
+    const stream = vm.currentStream() as HttpStream | null; // every stream this host opens is an HttpStream
     const rec: ForeignCall = { name, args, argsText: new TextDecoder().decode(args), vm: vm.index, contextId: vm.contextId(), stream, status: Status.Ok };
     this.foreignCalls.push(rec);
     const user = this.foreign[name];

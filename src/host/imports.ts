@@ -6,8 +6,10 @@ import {
   type AbiVersion, BUFFER_TYPE_MAX, BufferType, Errno, LOG_LEVELS, MAP_TYPE_MAX, STREAM_TYPE_MAX, Status, StreamType,
 } from "./abi.js";
 import { deserializePairs, serializePairs, toText } from "./bytes.js";
-import { MemoryAccessError } from "./memory.js";
-import type { Vm } from "./vm.js";
+import type { HeaderMap } from "./header-map.js";
+import { MemoryAccessError, type ModuleMemory } from "./memory.js";
+import type { VmMetrics } from "./metrics.js";
+import type { BufferRef, PluginHost } from "./services.js";
 
 type Fn = (...args: any[]) => any;
 
@@ -39,9 +41,33 @@ const ABI_01_ONLY = ["proxy_get_configuration", "proxy_continue_request", "proxy
 const ABI_02_ONLY = ["proxy_continue_stream", "proxy_close_stream"];
 const ABI_021_ONLY = ["proxy_get_log_level"];
 
-export function createImports(vm: Vm, abi: AbiVersion): WebAssembly.Imports {
+/**
+ * The VM as its host functions act on it (the VM layer implements it): its memory and metric ids,
+ * the context-scoped state (buffers, maps, status, properties) and the stream actions.
+ */
+export interface HostFunctionTarget<V> {
+  readonly host: PluginHost<V>;
+  readonly memory: ModuleMemory;
+  readonly metrics: VmMetrics;
+  readonly failed: string | null;
+  readonly status: { code: number; message: string };
+  done(): number;
+  setEffectiveContext(id: number): number;
+  setTickPeriod(ms: number): number;
+  getBuffer(type: number): BufferRef | null;
+  getMap(type: number, mutable: boolean): HeaderMap | null;
+  inAccessLog(): boolean;
+  headersModified(type: number): void;
+  continueStream(type: number): number;
+  closeStream(type: number): number;
+  sendLocalResponse(code: number, details: string, body: Uint8Array, headers: [string, string][], grpc: number): void;
+  registerQueue(name: string): number;
+  getProperty(path: string): Uint8Array | undefined;
+  setProperty(path: string, value: Uint8Array): number;
+}
+
+export function createImports<V extends HostFunctionTarget<V>>(vm: V, abi: AbiVersion): WebAssembly.Imports {
   const mem = vm.memory;
-  const host = vm.host;
   const str = (p: number, l: number) => mem.readString(p, l);
 
   const env: Record<string, Fn> = {
@@ -52,17 +78,17 @@ export function createImports(vm: Vm, abi: AbiVersion): WebAssembly.Imports {
     // ---- logging
     proxy_log: guard(Status.InvalidMemoryAccess, (level: number, p: number, l: number) => {
       if (level < 0 || level > 5) return Status.BadArgument;
-      host.writeLog(level, str(p, l), vm);
+      vm.host.writeLog(level, str(p, l), vm);
       return Status.Ok;
     }),
     proxy_get_log_level: guard(Status.InvalidMemoryAccess, (ret: number) => {
-      mem.setU32(ret, host.logLevelNumber);
+      mem.setU32(ret, vm.host.logLevelNumber);
       return Status.Ok;
     }),
 
     // ---- clocks, timers
     proxy_get_current_time_nanoseconds: guard(Status.InvalidMemoryAccess, (ret: number) => {
-      mem.setU64(ret, host.clock.realtimeNs());
+      mem.setU64(ret, vm.host.clock.realtimeNs());
       return Status.Ok;
     }),
     proxy_set_tick_period_milliseconds: (ms: number) => vm.setTickPeriod(ms >>> 0),
@@ -192,37 +218,37 @@ export function createImports(vm: Vm, abi: AbiVersion): WebAssembly.Imports {
         const body = mem.read(bp, bl);
         const trailers = deserializePairs(mem.read(tp, tl));
         mem.setU32(ret, 0);
-        const r = host.startHttpCall(vm, cluster, headers, body, trailers, timeout | 0);
+        const r = vm.host.startHttpCall(vm, cluster, headers, body, trailers, timeout | 0);
         if (r.status === Status.Ok) mem.setU32(ret, r.id!);
         return r.status;
       }),
     proxy_grpc_call: guard(Status.InvalidMemoryAccess,
       (cp: number, cl: number, sp: number, sl: number, mp: number, ml: number, hp: number, hl: number, bp: number, bl: number, timeout: number, ret: number) => {
-        const r = host.startGrpc(vm, "call", str(cp, cl), str(sp, sl), str(mp, ml), deserializePairs(mem.read(hp, hl)), mem.read(bp, bl), timeout >>> 0);
+        const r = vm.host.startGrpc(vm, "call", str(cp, cl), str(sp, sl), str(mp, ml), deserializePairs(mem.read(hp, hl)), mem.read(bp, bl), timeout >>> 0);
         if (r.status === Status.Ok) mem.setU32(ret, r.id!);
         return r.status;
       }),
     proxy_grpc_stream: guard(Status.InvalidMemoryAccess,
       (cp: number, cl: number, sp: number, sl: number, mp: number, ml: number, hp: number, hl: number, ret: number) => {
-        const r = host.startGrpc(vm, "stream", str(cp, cl), str(sp, sl), str(mp, ml), deserializePairs(mem.read(hp, hl)), null, 0);
+        const r = vm.host.startGrpc(vm, "stream", str(cp, cl), str(sp, sl), str(mp, ml), deserializePairs(mem.read(hp, hl)), null, 0);
         if (r.status === Status.Ok) mem.setU32(ret, r.id!);
         return r.status;
       }),
     proxy_grpc_send: guard(Status.InvalidMemoryAccess, (id: number, p: number, l: number, end: number) =>
-      host.grpcSend(vm, id >>> 0, mem.read(p, l), end !== 0)),
-    proxy_grpc_cancel: (id: number) => host.grpcCancel(vm, id >>> 0, "cancel"),
-    proxy_grpc_close: (id: number) => host.grpcCancel(vm, id >>> 0, "close"),
+      vm.host.grpcSend(vm, id >>> 0, mem.read(p, l), end !== 0)),
+    proxy_grpc_cancel: (id: number) => vm.host.grpcCancel(vm, id >>> 0, "cancel"),
+    proxy_grpc_close: (id: number) => vm.host.grpcCancel(vm, id >>> 0, "close"),
 
     // ---- shared data and queues
     proxy_get_shared_data: guard(Status.InvalidMemoryAccess, (kp: number, kl: number, rp: number, rl: number, rCas: number) => {
-      const e = host.store.get(host.vmId, str(kp, kl));
+      const e = vm.host.store.get(vm.host.vmId, str(kp, kl));
       if (!e) return Status.NotFound;
       if (!mem.giveBack(e.value, rp, rl)) return Status.InvalidMemoryAccess;
       mem.setU32(rCas, e.cas);
       return Status.Ok;
     }),
     proxy_set_shared_data: guard(Status.InvalidMemoryAccess, (kp: number, kl: number, vp: number, vl: number, cas: number) =>
-      host.store.set(host.vmId, str(kp, kl), mem.peek(vp, vl), cas >>> 0)), // the store keeps a copy
+      vm.host.store.set(vm.host.vmId, str(kp, kl), mem.peek(vp, vl), cas >>> 0)), // the store keeps a copy
     proxy_register_shared_queue: guard(Status.InvalidMemoryAccess, (np: number, nl: number, ret: number) => {
       const name = str(np, nl);
       mem.setU32(ret, vm.registerQueue(name));
@@ -230,15 +256,15 @@ export function createImports(vm: Vm, abi: AbiVersion): WebAssembly.Imports {
     }),
     proxy_resolve_shared_queue: guard(Status.InvalidMemoryAccess, (vp: number, vl: number, np: number, nl: number, ret: number) => {
       const vmId = str(vp, vl);
-      const token = host.store.resolveQueue(vmId === "" ? host.vmId : vmId, str(np, nl));
+      const token = vm.host.store.resolveQueue(vmId === "" ? vm.host.vmId : vmId, str(np, nl));
       if (token === 0 || vm.failed) return Status.NotFound;
       mem.setU32(ret, token);
       return Status.Ok;
     }),
     proxy_enqueue_shared_queue: guard(Status.InvalidMemoryAccess, (token: number, p: number, l: number) =>
-      host.store.enqueue(token >>> 0, mem.peek(p, l))), // the store keeps a copy
+      vm.host.store.enqueue(token >>> 0, mem.peek(p, l))), // the store keeps a copy
     proxy_dequeue_shared_queue: guard(Status.InvalidMemoryAccess, (token: number, rp: number, rl: number) => {
-      const r = host.store.dequeue(token >>> 0);
+      const r = vm.host.store.dequeue(token >>> 0);
       if (r.status !== Status.Ok) return r.status;
       if (!mem.giveBack(r.value!, rp, rl)) return Status.InvalidMemoryAccess;
       return Status.Ok;
@@ -272,7 +298,7 @@ export function createImports(vm: Vm, abi: AbiVersion): WebAssembly.Imports {
 
     // ---- foreign functions
     proxy_call_foreign_function: guard(Status.InvalidMemoryAccess, (np: number, nl: number, ap: number, al: number, rp: number, rl: number) => {
-      const r = host.callForeign(vm, str(np, nl), mem.read(ap, al));
+      const r = vm.host.callForeign(vm, str(np, nl), mem.read(ap, al));
       if (r.result && rp !== 0) {
         if (!mem.giveBack(r.result, rp, rl)) return Status.InvalidMemoryAccess;
       } else if (rl !== 0) {
@@ -291,7 +317,7 @@ export function createImports(vm: Vm, abi: AbiVersion): WebAssembly.Imports {
     proxy_continue_request: () => vm.continueStream(StreamType.Request),
     proxy_continue_response: () => vm.continueStream(StreamType.Response),
     proxy_clear_route_cache: () => {
-      host.callForeign(vm, "clear_route_cache", new Uint8Array(0));
+      vm.host.callForeign(vm, "clear_route_cache", new Uint8Array(0));
       return Status.Ok;
     },
 
@@ -316,7 +342,7 @@ export function createImports(vm: Vm, abi: AbiVersion): WebAssembly.Imports {
       const written = parts.reduce((a, b) => a + b.length, 0);
       if (written) {
         if (text.endsWith("\n")) text = text.slice(0, -1);
-        host.writeLog(fd === 1 ? 2 : 4, text, vm); // stdout → info, stderr → error
+        vm.host.writeLog(fd === 1 ? 2 : 4, text, vm); // stdout → info, stderr → error
       }
       mem.setU32(ret, written);
       return Errno.Success;
@@ -337,14 +363,14 @@ export function createImports(vm: Vm, abi: AbiVersion): WebAssembly.Imports {
     poll_oneoff: () => Errno.NoSys,
     sched_yield: () => Errno.Success,
     environ_sizes_get: guard(Errno.Fault, (rCount: number, rSize: number) => {
-      const env = host.envEntries;
+      const env = vm.host.envEntries;
       mem.setU32(rCount, env.length);
       mem.setU32(rSize, env.reduce((n, e) => n + e.length + 1, 0));
       return Errno.Success;
     }),
     environ_get: guard(Errno.Fault, (rArray: number, rBuf: number) => {
       let p = rBuf;
-      host.envEntries.forEach((e, i) => {
+      vm.host.envEntries.forEach((e, i) => {
         mem.setU32(rArray + i * 4, p);
         mem.write(p, Uint8Array.of(...e, 0));
         p += e.length + 1;
@@ -358,8 +384,8 @@ export function createImports(vm: Vm, abi: AbiVersion): WebAssembly.Imports {
     }),
     args_get: () => Errno.Success,
     clock_time_get: guard(Errno.Fault, (id: number, _precision: bigint, ret: number) => {
-      if (id === 0) mem.setU64(ret, host.clock.realtimeNs());
-      else if (id === 1) mem.setU64(ret, host.clock.monotonicNs());
+      if (id === 0) mem.setU64(ret, vm.host.clock.realtimeNs());
+      else if (id === 1) mem.setU64(ret, vm.host.clock.monotonicNs());
       else return Errno.NotSup;
       return Errno.Success;
     }),
@@ -386,7 +412,7 @@ function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 /** Names of every host function provided to a module of `abi` (for load checks and docs). */
 export function providedImports(abi: AbiVersion): Set<string> {
-  const dummy = { memory: {}, host: {} } as unknown as Vm;
+  const dummy = { memory: {}, host: {} } as unknown as HostFunctionTarget<never>;
   const imp = createImports(dummy, abi);
   const out = new Set<string>();
   for (const [mod, fns] of Object.entries(imp)) for (const n of Object.keys(fns as object)) out.add(`${mod}.${n}`);

@@ -27,6 +27,7 @@ export class MetricsStore {
 /** One VM's metric id table over the shared store. */
 export class VmMetrics {
   private ids = new Map<number, MetricValue>();
+  private names = new Map<number, string>();
   private next = [0, 0, 0];
 
   constructor(private store: MetricsStore) {}
@@ -35,7 +36,14 @@ export class VmMetrics {
     if (type > 2) return { status: Status.BadArgument };
     const id = (++this.next[type] << 2) | type;
     this.ids.set(id, this.store.define(METRIC_TYPE_NAMES[type], name));
+    this.names.set(id, name);
     return { status: Status.Ok, id };
+  }
+
+  /** Moves the ids the module already holds to another store (a new plugin on a VM that keeps running). */
+  rebind(store: MetricsStore): void {
+    this.store = store;
+    for (const [id, name] of this.names) this.ids.set(id, store.define(METRIC_TYPE_NAMES[id & 3], name));
   }
 
   increment(id: number, delta: bigint): number {

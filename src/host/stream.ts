@@ -4,14 +4,28 @@
 // pause/resume, and the failure policy when the VM traps.
 import { BufferType, GrpcStatus, MapType } from "./abi.js";
 import { type BytesLike, concat, toBytes, toText } from "./bytes.js";
+import type { VirtualClock } from "./clock.js";
 import { HeaderMap, type HeadersInit } from "./header-map.js";
-import type { ProxyHost } from "./host.js";
 import { DEFAULT_STREAM_PROPERTIES, encodeAll, type PropertyInit, type StreamFacts } from "./properties.js";
+import type { BufferRef, VmStream } from "./services.js";
+import type { Vm } from "./vm.js";
 
 // Encoded once: every stream shares these read-only maps unless the test gives its own properties.
 const DEFAULTS = encodeAll(DEFAULT_STREAM_PROPERTIES);
 const NONE = new Map<string, Uint8Array>();
-import type { BufferRef, Vm } from "./vm.js";
+
+export type FailurePolicy = "FAIL_CLOSED" | "FAIL_OPEN" | "FAIL_RELOAD";
+
+/** What a stream needs from the host that owns it (ProxyHost implements it). */
+export interface StreamHost {
+  readonly clock: VirtualClock;
+  readonly failurePolicy: FailurePolicy;
+  readonly throwOnTrap: boolean;
+  trackStream(s: HttpStream): void;
+  forgetStream(s: HttpStream): void;
+  /** The trap raised during the last call, if any (and forgets it). */
+  takePendingTrap(): string | null;
+}
 
 export interface SendOptions {
   /** The last frame of this direction (no body/trailers follow). Default: false for headers and body. */
@@ -67,7 +81,7 @@ function httpToGrpc(code: number): number {
   }
 }
 
-export class HttpStream {
+export class HttpStream implements VmStream {
   /** Request headers: while the filter runs, the live map; afterwards, what the upstream received. */
   readonly requestHeaders = new HeaderMap();
   requestTrailers: HeaderMap | null = null;
@@ -117,7 +131,7 @@ export class HttpStream {
   private readonly startNs: bigint;
   private readonly connectionId: number;
 
-  constructor(readonly host: ProxyHost, readonly vm: Vm, readonly id: number, readonly rootContextId: number, opts: StreamOptions = {}) {
+  constructor(readonly host: StreamHost, readonly vm: Vm, readonly id: number, readonly rootContextId: number, opts: StreamOptions = {}) {
     this.testProperties = opts.properties ? encodeAll(opts.properties) : NONE;
     this.testDefaults = DEFAULTS;
     this.startNs = host.clock.realtimeNs();

@@ -2,33 +2,22 @@
 // per-call state host functions read (current/effective context, callout responses, status).
 import { type AbiVersion, BufferType, MapType, Status, StreamType } from "./abi.js";
 import type { HeaderMap } from "./header-map.js";
-import { createImports, ProcExit } from "./imports.js";
+import { createImports, type HostFunctionTarget, ProcExit } from "./imports.js";
 import { ModuleMemory } from "./memory.js";
 import { VmMetrics } from "./metrics.js";
 import { wellKnown } from "./properties.js";
-import type { ProxyHost } from "./host.js";
-import type { HttpStream } from "./stream.js";
+import type { BufferRef, CalloutScratch, PluginHost, VmStream } from "./services.js";
 
-export interface BufferRef {
-  get(): Uint8Array;
-  set?(b: Uint8Array): void;
-}
+export type { BufferRef, CalloutScratch } from "./services.js";
 
 interface ContextRecord {
   id: number;
-  stream: HttpStream | null;
-}
-
-/** Data a callout callback may read while it runs (maps 4–7, buffers 4–5). */
-export interface CalloutScratch {
-  headers?: HeaderMap | null;
-  trailers?: HeaderMap | null;
-  body?: Uint8Array | null;
+  stream: VmStream | null;
 }
 
 type Exported = Record<string, (...a: any[]) => any>;
 
-export class Vm {
+export class Vm implements HostFunctionTarget<Vm> {
   readonly memory = new ModuleMemory();
   readonly metrics: VmMetrics;
   instance!: WebAssembly.Instance;
@@ -56,12 +45,12 @@ export class Vm {
   nextGrpcCallId = 1;
   nextGrpcStreamId = 2;
 
-  constructor(readonly host: ProxyHost, readonly index: number, readonly abi: AbiVersion) {
+  constructor(public host: PluginHost<Vm>, public index: number, readonly abi: AbiVersion) {
     this.metrics = new VmMetrics(host.metricsStore);
   }
 
   instantiate(module: WebAssembly.Module): void {
-    const imports = createImports(this, this.abi);
+    const imports = this.imports();
     // A module that imports its memory gets one created for it, as cpp-host does.
     for (const imp of WebAssembly.Module.imports(module)) {
       if (imp.kind === "memory") {
@@ -69,9 +58,32 @@ export class Vm {
       }
     }
     // Synchronous on purpose: a FAIL_RELOAD restart happens inside a synchronous stream call.
-    this.instance = new WebAssembly.Instance(module, imports);
-    this.fns = this.instance.exports as unknown as Exported;
-    this.memory.bind(this.instance.exports);
+    this.bind(new WebAssembly.Instance(module, imports));
+  }
+
+  /** The host functions for this VM, for an instance someone else creates (then call bind()). */
+  imports(): WebAssembly.Imports {
+    return createImports(this, this.abi);
+  }
+
+  /** Adopts an instance created with this VM's imports(). */
+  bind(instance: WebAssembly.Instance): void {
+    this.instance = instance;
+    this.fns = instance.exports as unknown as Exported;
+    this.memory.bind(instance.exports);
+  }
+
+  /**
+   * Hands this running instance to another plugin host (the as-pect front-end: one spec instance,
+   * a new host per test). Context ids keep counting; metric ids move to the new host's stats store.
+   */
+  attach(host: PluginHost<Vm>, index: number): void {
+    this.host = host;
+    this.index = index;
+    this.metrics.rebind(host.metricsStore);
+    this.failed = null;
+    this.ticks.clear();
+    this.pendingDone.clear();
   }
 
   has(name: string): boolean {
@@ -82,7 +94,7 @@ export class Vm {
     return this.nextContextId++;
   }
 
-  addContext(id: number, stream: HttpStream | null): void {
+  addContext(id: number, stream: VmStream | null): void {
     this.contexts.set(id, { id, stream });
   }
 
@@ -148,7 +160,7 @@ export class Vm {
     return this.effective !== 0 && this.contexts.has(this.effective) ? this.effective : this.current;
   }
 
-  currentStream(): HttpStream | null {
+  currentStream(): VmStream | null {
     return this.contexts.get(this.contextId())?.stream ?? null;
   }
 
