@@ -98,6 +98,8 @@ const CASES: BenchCase[] = [
   // trace-id with its defaults: no incoming trace (a new id is generated) and a valid W3C traceparent (kept).
   { name: "trace-id: no incoming header", sdk: OUR_SDK, wasm: "build/trace-id.wasm", rootId: "trace_id", config: {} },
   { name: "trace-id: valid traceparent", sdk: OUR_SDK, wasm: "build/trace-id.wasm", rootId: "trace_id", config: {}, request: { ...REQUEST, traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" } },
+  { name: "trace-id: traceparent + tracestate + x-request-id", sdk: OUR_SDK, wasm: "build/trace-id.wasm", rootId: "trace_id", config: {}, request: { ...REQUEST, traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", tracestate: "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7", "x-request-id": "5b3c2d1e-0f4a-4b6c-8d7e-9f0a1b2c3d4e" } },
+  { name: "trace-id: x-b3-* headers", sdk: OUR_SDK, wasm: "build/trace-id.wasm", rootId: "trace_id", config: {}, request: { ...REQUEST, "x-b3-traceid": "80f198ee56343ba864fe8b2a57d3eff7", "x-b3-spanid": "e457b5a2e4d86bd1", "x-b3-parentspanid": "05e3ac9a4f6e3b90", "x-b3-sampled": "1" } },
   { name: "tagging: 10 rules, miss all", sdk: OUR_SDK, wasm: "build/tagging.wasm", rootId: "tagging", config: TAGGING_10, request: { ...REQUEST, "x-user-id": "5" } },
   { name: "tagging: 10 rules, hit first", sdk: OUR_SDK, wasm: "build/tagging.wasm", rootId: "tagging", config: TAGGING_10, request: { ...REQUEST, "x-canary": "1" } },
   { name: "tagging: 10 rules, hit last", sdk: OUR_SDK, wasm: "build/tagging.wasm", rootId: "tagging", config: TAGGING_10, request: { ...REQUEST, "x-user-id": "120" } },

@@ -118,24 +118,48 @@ export type Pair = [string, string];
  * then each key and value followed by a NUL byte.
  */
 export function serializePairs(pairs: readonly Pair[]): Uint8Array {
-  const encoded = pairs.map(([k, v]) => [encodeText(k), encodeText(v)] as const);
-  let size = 4 + pairs.length * 8;
-  for (const [k, v] of encoded) size += k.length + v.length + 2;
+  // One buffer, strings written in place (no Uint8Array per key and value): a header map is serialized
+  // on every get_header_map_pairs, so this is on the hot path of filters that read whole maps.
+  const n = pairs.length;
+  let size = 4 + n * 8;
+  for (let i = 0; i < n; i++) size += textLength(pairs[i][0]) + textLength(pairs[i][1]) + 2;
   const out = new Uint8Array(size);
   const dv = new DataView(out.buffer);
-  dv.setUint32(0, pairs.length, true);
+  dv.setUint32(0, n, true);
   let lens = 4;
-  let data = 4 + pairs.length * 8;
-  for (const [k, v] of encoded) {
-    dv.setUint32(lens, k.length, true);
-    dv.setUint32(lens + 4, v.length, true);
+  let data = 4 + n * 8;
+  for (let i = 0; i < n; i++) {
+    const kl = writeText(out, pairs[i][0], data);
+    data += kl + 1;
+    const vl = writeText(out, pairs[i][1], data);
+    data += vl + 1;
+    dv.setUint32(lens, kl, true);
+    dv.setUint32(lens + 4, vl, true);
     lens += 8;
-    out.set(k, data);
-    data += k.length + 1;
-    out.set(v, data);
-    data += v.length + 1;
   }
   return out;
+}
+
+/** True when every character of `s` is ASCII (one byte each, written without an encoder). */
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/** encodeText(s).length; short ASCII strings (most header names and values) are counted directly. */
+function textLength(s: string): number {
+  return s.length <= 64 && isAscii(s) ? s.length : byteLength(s);
+}
+
+/** Writes encodeText(s) into `out` at `at`; returns the byte count. */
+function writeText(out: Uint8Array, s: string, at: number): number {
+  if (s.length <= 64 && isAscii(s)) {
+    for (let i = 0; i < s.length; i++) out[at + i] = s.charCodeAt(i);
+    return s.length;
+  }
+  const b = encodeText(s);
+  out.set(b, at);
+  return b.length;
 }
 
 /** Parses the ABI map format. Malformed input yields no pairs, as cpp-host's toPairs does. */

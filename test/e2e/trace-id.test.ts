@@ -114,3 +114,61 @@ describe("trace-id in Envoy: configuration errors", () => {
     assert.match(log, /trace-id: sampleRate: must be a number between 0 and 1/);
   });
 });
+
+describe("trace-id in Envoy: repeated headers, exact bytes, tracestate validation", () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({
+      upstreams: ["backend"],
+      concurrency: 2,
+      connectionManager: { generate_request_id: false },
+      filters: [{ module: "trace-id", config: { echoRequestIdHeader: "x-request-id" } }],
+    });
+  });
+  after(async () => { await stack?.stop(); });
+
+  const upstreamLines = (name: string) => stack.upstreams.backend.last()!.lines.filter(([k]) => k === name).map(([, v]) => v);
+
+  test("two traceparent lines: the upstream receives one valid traceparent with a new trace id, and no tracestate", async () => {
+    const a = "00-12345678901234567890123456789011-1234567890123456-01";
+    const b = "00-12345678901234567890123456789012-1234567890123456-01";
+    const res = await stack.request("/two", { headers: { traceparent: [a, b], tracestate: "foo=1" } });
+    assert.equal(res.status, 200);
+    const tps = upstreamLines("traceparent");
+    assert.equal(tps.length, 1, `upstream traceparent lines: ${JSON.stringify(tps)}`);
+    const m = TP_RE.exec(tps[0]);
+    assert.ok(m, tps[0]);
+    assert.notEqual(m[1], a.slice(3, 35));
+    assert.notEqual(m[1], b.slice(3, 35));
+    assert.equal(res.headers["x-trace-id"], m[1]);
+    assert.deepEqual(upstreamLines("tracestate"), []);
+  });
+
+  test("x-request-id ab\\xffcd\\xc3 reaches the upstream and comes back in the echo byte for byte", async () => {
+    const raw = "ab\xffcd\xc3"; // latin1: these exact bytes on the wire
+    const res = await stack.request("/bytes", { headers: { "x-request-id": raw } });
+    assert.equal(res.status, 200);
+    assert.deepEqual(upstreamLines("x-request-id"), [raw]);
+    assert.deepEqual(res.lines.filter(([k]) => k === "x-request-id").map(([, v]) => v), [raw]);
+  });
+
+  test("an invalid tracestate (a repeated key) is dropped whole; valid lines are combined into one", async () => {
+    await stack.request("/ts", { headers: { traceparent: VALID, tracestate: ["congo=1", "rojo=2,congo=3"] } });
+    assert.equal(upstreamLines("traceparent")[0], VALID, "the traceparent is kept");
+    assert.deepEqual(upstreamLines("tracestate"), []);
+    await stack.request("/ts", { headers: { traceparent: VALID, tracestate: ["congo=t61rcWkgMzE", "rojo=00f067aa0ba902b7"] } });
+    assert.deepEqual(upstreamLines("tracestate"), ["congo=t61rcWkgMzE,rojo=00f067aa0ba902b7"]);
+    const stats = await stack.envoy.stats("trace_id");
+    const invalid = Object.entries(stats).find(([k]) => k.endsWith("trace_id.tracestate_invalid"))?.[1];
+    assert.equal(invalid, 1);
+  });
+
+  test("two b3 lines restart the trace", async () => {
+    const b3 = "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1";
+    const res = await stack.request("/b3", { headers: { b3: [b3, b3] } });
+    assert.equal(res.status, 200);
+    const m = TP_RE.exec(upstreamLines("traceparent")[0] ?? "");
+    assert.ok(m);
+    assert.notEqual(m[1], "80f198ee56343ba864fe8b2a57d3eff7");
+  });
+});

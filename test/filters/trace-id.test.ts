@@ -3,7 +3,7 @@
 // header, filter state for the access log, metrics, configuration errors, id uniqueness.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { ProxyHost, type HttpStream } from "../../src/host/index.js";
+import { ProxyHost, encodeText, type HttpStream, type HeaderValue } from "../../src/host/index.js";
 
 const WASM = "build/trace-id.wasm";
 const TP_RE = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
@@ -18,7 +18,7 @@ async function host(pluginConfig: unknown = "", vms = 1) {
 }
 
 /** Runs one request/response through the filter; returns the stream (headers as upstream/client saw them). */
-function run(h: ProxyHost, headers: Record<string, string> = {}): HttpStream {
+function run(h: ProxyHost, headers: Record<string, HeaderValue | HeaderValue[]> = {}): HttpStream {
   const s = h.newHttpStream();
   s.sendRequestHeaders({ ":method": "GET", ":path": "/", ":authority": "svc", ...headers }, { endOfStream: true });
   s.sendResponseHeaders({ ":status": "200" }, { endOfStream: true });
@@ -392,5 +392,108 @@ describe("ids", () => {
     const b = await host();
     const first = new Set(Array.from({ length: 1000 }, () => traceparent(run(a)).traceId));
     for (let i = 0; i < 1000; i++) assert.ok(!first.has(traceparent(run(b)).traceId));
+  });
+});
+
+describe("repeated header lines", () => {
+  const A = "00-12345678901234567890123456789011-1234567890123456-01";
+  const B = "00-12345678901234567890123456789012-1234567890123456-01";
+
+  test("two traceparent lines restart the trace (W3C test suite: test_traceparent_duplicated); one line goes upstream", async () => {
+    const h = await host();
+    for (const lines of [[A, B], [A, A]]) {
+      const s = run(h, { traceparent: lines, tracestate: "foo=1" });
+      const sent = s.requestHeaders.getAll("traceparent");
+      assert.equal(sent.length, 1, `one traceparent upstream, got ${JSON.stringify(sent)}`);
+      const tp = traceparent(s);
+      assert.notEqual(tp.traceId, "12345678901234567890123456789011");
+      assert.notEqual(tp.traceId, "12345678901234567890123456789012");
+      assert.deepEqual(s.requestHeaders.getAll("tracestate"), [], "the tracestate of a restarted trace is dropped");
+    }
+    assert.equal(h.metric("trace_id.traces_repaired"), 2);
+  });
+
+  test("two lines of any B3 header make that format invalid: the trace restarts", async () => {
+    const h = await host({ emit: ["w3c", "b3", "b3multi"] });
+    const b3 = "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1";
+    const cases: Record<string, HeaderValue | HeaderValue[]>[] = [
+      { b3: [b3, b3] },
+      { "x-b3-traceid": ["80f198ee56343ba864fe8b2a57d3eff7", "80f198ee56343ba864fe8b2a57d3eff7"], "x-b3-spanid": "e457b5a2e4d86bd1" },
+      { "x-b3-traceid": "80f198ee56343ba864fe8b2a57d3eff7", "x-b3-spanid": ["e457b5a2e4d86bd1", "e457b5a2e4d86bd2"] },
+      { "x-b3-traceid": "80f198ee56343ba864fe8b2a57d3eff7", "x-b3-spanid": "e457b5a2e4d86bd1", "x-b3-sampled": ["0", "1"] },
+      { "x-b3-traceid": "80f198ee56343ba864fe8b2a57d3eff7", "x-b3-spanid": "e457b5a2e4d86bd1", "x-b3-flags": ["1", "1"] },
+      { "x-b3-sampled": ["0", "0"] },
+    ];
+    for (const c of cases) {
+      const s = run(h, c);
+      assert.notEqual(traceparent(s).traceId, "80f198ee56343ba864fe8b2a57d3eff7", JSON.stringify(c));
+      for (const name of ["b3", "x-b3-traceid", "x-b3-spanid", "x-b3-sampled"]) {
+        assert.equal(s.requestHeaders.getAll(name).length, 1, `${name} sent once for ${JSON.stringify(c)}`);
+      }
+      assert.equal(s.requestHeaders.getAll("x-b3-flags").length, 0);
+    }
+    assert.equal(h.metric("trace_id.traces_repaired"), cases.length);
+  });
+
+  test("tracestate lines are combined into one list, in order (W3C test suite: test_tracestate_multiple_headers_different_keys)", async () => {
+    const h = await host();
+    const s = run(h, { traceparent: VALID, tracestate: ["foo=1,bar=2", "rojo=1,congo=2", "baz=3"] });
+    assert.equal(s.requestHeaders.get("traceparent"), VALID);
+    assert.deepEqual(s.requestHeaders.getAll("tracestate"), ["foo=1,bar=2,rojo=1,congo=2,baz=3"]);
+    const empty = run(h, { traceparent: VALID, tracestate: ["", "foo=1"] });
+    assert.deepEqual(empty.requestHeaders.getAll("tracestate"), ["foo=1"]);
+  });
+
+  test("an x-request-id on two lines is not one id: a new one is generated (Envoy itself joins this inline header with ',')", async () => {
+    const h = await host({ echoRequestIdHeader: "x-request-id" });
+    const s = run(h, { "x-request-id": ["one", "two"] });
+    const sent = s.requestHeaders.getAll("x-request-id");
+    assert.equal(sent.length, 1);
+    assert.match(sent[0], UUID4_RE);
+    assert.equal(s.responseHeaders.get("x-request-id"), sent[0]);
+    const joined = run(h, { "x-request-id": "one,two" });
+    assert.equal(joined.requestHeaders.get("x-request-id"), "one,two", "one line with a comma is one id");
+  });
+});
+
+describe("x-request-id bytes (D3)", () => {
+  const RAW = Uint8Array.from([0x61, 0x62, 0xff, 0x63, 0x64, 0xc3]); // ab\xffcd\xc3: not UTF-8, valid header bytes (obs-text)
+
+  test("a request id that is not UTF-8 is kept, echoed and exposed byte for byte", async () => {
+    const h = await host({ echoRequestIdHeader: "x-request-id", filterStateProperty: "rid", filterStateValue: "requestId" });
+    const s = run(h, { "x-request-id": RAW });
+    assert.deepEqual(s.requestHeaders.getBytes("x-request-id"), RAW, "upstream");
+    assert.deepEqual(s.responseHeaders.getBytes("x-request-id"), RAW, "echo");
+    assert.deepEqual(encodeText(s.property("rid") ?? ""), RAW, "filter state");
+    const t = await host({ envoyFilterStateKey: "envoy.string", filterStateValue: "requestId" });
+    assert.deepEqual(encodeText(run(t, { "x-request-id": RAW }).filterState.get("envoy.string") ?? ""), RAW);
+  });
+
+  test("a request id with bytes a header value may not carry (control characters, DEL) is replaced", async () => {
+    const h = await host({ echoRequestIdHeader: "x-request-id" });
+    for (const bad of [[0x61, 0x00, 0x62], [0x61, 0x0a, 0x62], [0x61, 0x0d], [0x01], [0x61, 0x7f]]) {
+      const s = run(h, { "x-request-id": Uint8Array.from(bad) });
+      assert.match(s.requestHeaders.get("x-request-id") ?? "", UUID4_RE, `replaced: ${JSON.stringify(bad)}`);
+      assert.equal(s.responseHeaders.get("x-request-id"), s.requestHeaders.get("x-request-id"));
+    }
+    const tab = run(h, { "x-request-id": "a\tb" });
+    assert.equal(tab.requestHeaders.get("x-request-id"), "a\tb", "HTAB is allowed inside a field value");
+  });
+
+  test("a request id longer than 256 bytes is replaced; 256 bytes are kept", async () => {
+    const h = await host();
+    assert.equal(run(h, { "x-request-id": "r".repeat(256) }).requestHeaders.get("x-request-id"), "r".repeat(256));
+    assert.match(run(h, { "x-request-id": "r".repeat(257) }).requestHeaders.get("x-request-id") ?? "", UUID4_RE);
+  });
+});
+
+describe("bounded parsers", () => {
+  test("an over-long b3 value is invalid without being scanned for its fields", async () => {
+    const h = await host();
+    const long = "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1-05e3ac9a4f6e3b90" + "0".repeat(64);
+    const s = run(h, { b3: long });
+    assert.notEqual(traceparent(s).traceId, "80f198ee56343ba864fe8b2a57d3eff7");
+    assert.equal(h.metric("trace_id.traces_repaired"), 1);
+    assert.equal(h.traps.length, 0);
   });
 });

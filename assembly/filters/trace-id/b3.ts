@@ -57,18 +57,21 @@ export function applyB3Sampling(state: i32, out: TraceContext): void {
   out.flags = out.sampled == 1 ? FLAG_SAMPLED : 0;
 }
 
-/** Parses the single `b3` header. A lone sampling state gives SamplingOnly. */
+/** The longest single `b3` value: 32-digit trace id, span id, state and parent id with their dashes. */
+export const B3_SINGLE_MAX: usize = 68;
+
+/** Parses the single `b3` header. A lone sampling state gives SamplingOnly. Reads at most 68 bytes. */
 export function parseB3Single(p: usize, len: usize, out: TraceContext): Parse {
   out.reset();
+  if (len > B3_SINGLE_MAX) return Parse.Invalid;
   if (len == 1) {
     const s = parseB3Sampling(p, 1);
     if (s < 0) return Parse.Invalid;
     applyB3Sampling(s, out);
     return Parse.SamplingOnly;
   }
-  // TraceId
-  let tl: usize = 0;
-  while (tl < len && load<u8>(p + tl) != 0x2d) tl++;
+  // TraceId: 16 or 32 digits, so the first dash is at 16 or 32.
+  const tl: usize = len > 16 && load<u8>(p + 16) == 0x2d ? 16 : len > 32 && load<u8>(p + 32) == 0x2d ? 32 : len;
   if (tl == len || !parseB3TraceId(p, tl, out)) return Parse.Invalid;
   // SpanId
   let q = p + tl + 1;

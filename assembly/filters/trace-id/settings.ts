@@ -2,6 +2,7 @@
 // request path uses directly (pre-encoded header names, an integer sampling threshold).
 import { parseConfig, ConfigObject, JsonKind, JsonNumber, quoteExcerpt, suggestion } from "../../index";
 import { RawName } from "../../sdk/rawheaders";
+import { TracestatePolicy, MAX_LIST_BYTES } from "./tracestate";
 
 export enum Mode { Propagate = 0, Span = 1 }
 export enum Format { W3C = 0, B3 = 1, B3Multi = 2 }
@@ -32,6 +33,10 @@ export class Settings {
   envoyFilterStateKey: RawName | null = null;
   filterStateValue: StateValue = StateValue.TraceId;
   statPrefix: string = "trace_id";
+  /** What an invalid tracestate becomes (W3C §4.3 leaves the choice to the vendor). */
+  tracestatePolicy: TracestatePolicy = TracestatePolicy.DropHeader;
+  /** Truncate a longer tracestate by whole entries (§3.3.1.5); 0 = no truncation. */
+  tracestateMaxBytes: usize = 0;
 
   /** True when the request id must be kept as a string for the response or filter state. */
   get needsRequestId(): bool {
@@ -70,6 +75,9 @@ export function parseSettings(text: string): Settings | null {
     const v = c.oneOf("filterStateValue", "traceId", ["traceId", "requestId", "traceparent"]);
     s.filterStateValue = v == "requestId" ? StateValue.RequestId : v == "traceparent" ? StateValue.Traceparent : StateValue.TraceId;
     s.statPrefix = identifier(c, "statPrefix", "trace_id");
+    const tv = c.oneOf("tracestateValidation", "dropHeader", ["dropHeader", "dropMembers", "off"]);
+    s.tracestatePolicy = tv == "dropMembers" ? TracestatePolicy.DropMembers : tv == "off" ? TracestatePolicy.Off : TracestatePolicy.DropHeader;
+    s.tracestateMaxBytes = tracestateMaxBytes(c, "tracestateMaxBytes");
     if (s.statPrefix.length == 0 && c.ok()) c.fail("statPrefix", "must not be empty");
     if (s.requestIdHeader === null && s.echoRequestIdHeader !== null && c.ok()) {
       c.fail("echoRequestIdHeader", "needs requestIdHeader (there is no request id to echo)");
@@ -128,4 +136,20 @@ function rate(c: ConfigObject, key: string, def: f64): f64 {
   const n = (<JsonNumber>v).value;
   if (!(n >= 0.0 && n <= 1.0)) { c.fail(key, "must be a number between 0 and 1 (a fraction of new traces)"); return def; }
   return n;
+}
+
+/**
+ * 0 (no truncation) or a byte count from 512 (W3C §3.3.1.5: "Vendors SHOULD propagate at least 512
+ * characters") to the longest valid tracestate.
+ */
+function tracestateMaxBytes(c: ConfigObject, key: string): usize {
+  const v = c.raw(key);
+  if (v === null || v.kind == JsonKind.Null) return 0;
+  const n = v.kind == JsonKind.Number ? (<JsonNumber>v).value : -1.0;
+  if (n == 0.0) return 0;
+  if (!(n >= 512.0 && n <= <f64>MAX_LIST_BYTES && n == Math.floor(n))) {
+    c.fail(key, "must be 0 (no truncation) or an integer from 512 (W3C: propagate at least 512) to " + MAX_LIST_BYTES.toString());
+    return 0;
+  }
+  return <usize>n;
 }

@@ -140,3 +140,19 @@ describe("b3 formatting", () => {
     expect(written(ctx.hi, ctx.lo, ctx.span, ctx.sampled == 1, ctx.debug, ctx.parent)).toBe(s);
   });
 });
+
+describe("b3 single header bounds", () => {
+  it("accepts the longest form (68 bytes) and refuses anything longer before reading its fields", () => {
+    const full = "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1-05e3ac9a4f6e3b90";
+    expect(full.length).toBe(68);
+    expect(single(full)).toBe(Parse.Valid);
+    expect(single(full + "0")).toBe(Parse.Invalid);
+    expect(single("a".repeat(60000))).toBe(Parse.Invalid);
+    expect(single("-".repeat(60000))).toBe(Parse.Invalid);
+  });
+  it("finds the trace id's end at 16 or 32 digits only", () => {
+    expect(single("48485a3953bb6124-a2fb4a1d1a96d312")).toBe(Parse.Valid);
+    expect(single("48485a3953bb612-4a2fb4a1d1a96d312")).toBe(Parse.Invalid);
+    expect(single("48485a3953bb61244-a2fb4a1d1a96d312")).toBe(Parse.Invalid);
+  });
+});
