@@ -129,14 +129,21 @@ function allCases(): BenchCase[] {
   return [{ name: "(host floor: empty module)", sdk: "-", wasm: floorModule(), rootId: "" }, ...CASES, ...auto];
 }
 
+/** npm itself: under `npm run`, PATH starts with node_modules/.bin, where a dependency's old npm 6 sits. */
+function npm(args: string[], cwd: string): void {
+  const cli = process.env.npm_execpath;
+  if (cli && cli.endsWith(".js")) execFileSync(process.execPath, [cli, ...args], { cwd, stdio: "inherit" });
+  else execFileSync("npm", args, { cwd, stdio: "inherit" });
+}
+
 function ensurePeers(): void {
   for (const p of PEERS) {
     const dir = join(root, p.dir);
     if (existsSync(join(dir, "build/add-header.wasm"))) continue;
     console.log(`peer ${p.sdk}: installing (npm ci in ${p.dir}) …`);
-    execFileSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: dir, stdio: "inherit" });
+    npm(["ci", "--no-audit", "--no-fund"], dir);
     console.log(`peer ${p.sdk}: compiling add-header …`);
-    execFileSync("npm", ["run", "build"], { cwd: dir, stdio: "inherit" });
+    npm(["run", "build"], dir);
   }
 }
 

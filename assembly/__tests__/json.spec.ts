@@ -1,4 +1,4 @@
-import { parseJson, jsonError, JsonObject, JsonNumber, JsonKind } from "../sdk/json";
+import { parseJson, jsonError, jsonQuote, JsonObject, JsonNumber, JsonString, JsonKind } from "../sdk/json";
 import { parseConfig } from "../sdk/config";
 
 describe("parseJson", () => {
@@ -38,7 +38,7 @@ describe("parseConfig", () => {
     const c = parseConfig('{"hedaer": "x"}');
     c.str("header", "");
     expect(c.rejectUnknown()).toBe(false);
-    expect(c.error()).toBe("hedaer: unknown field");
+    expect(c.error()).toBe("hedaer: unknown field; did you mean \"header\"?");
   });
   it("parses durations", () => {
     const c = parseConfig('{"a": "1.5s", "b": 250, "c": "2m", "d": "-1s"}');
@@ -86,7 +86,7 @@ describe("parseJson: strings and escapes", () => {
     expect(parseJson('"\\u12g4"')).toBeNull();
     expect(jsonError).toBe("invalid \\u escape at offset 2");
     expect(parseJson('"\\u12"')).toBeNull(); // the string ends inside the escape
-    expect(jsonError).toBe("unterminated string at offset 2");
+    expect(jsonError).toBe("invalid \\u escape at offset 2");
     expect(parseJson('"\\q"')).toBeNull();
     expect(jsonError).toBe("invalid escape at offset 2");
     expect(parseJson('"a\nb"')).toBeNull();
@@ -181,3 +181,33 @@ describe("parseJson: structure", () => {
 });
 
 import { JsonValue as JsonValueAlias } from "../sdk/json";
+
+describe("parseJson: linear in the input", () => {
+  it("decodes a string of many escapes exactly", () => {
+    const v = parseJson('"' + "a\\n".repeat(1000) + '\\u00e9"');
+    expect(v).not.toBeNull();
+    const s = (<JsonString>v).value;
+    expect(s.length).toBe(2001);
+    expect(s.charCodeAt(1)).toBe(0x0a);
+    expect(s.charCodeAt(2000)).toBe(0xe9);
+  });
+  it("indexes a large object: every key found, repeated keys keep the first position and the last value", () => {
+    let json = "{";
+    for (let i = 0; i < 1000; i++) json += (i ? "," : "") + "\"k" + i.toString() + "\": " + i.toString();
+    json += ", \"k5\": -1}";
+    const o = <JsonObject>parseJson(json);
+    expect(o.keys.length).toBe(1000);
+    expect(o.indexOf("k999")).toBe(999);
+    expect(o.indexOf("k5")).toBe(5);
+    expect((<JsonNumber>o.get("k5")).value).toBe(-1.0);
+    expect(o.has("k1000")).toBe(false);
+    expect(o.get("nope")).toBeNull();
+  });
+  it("names an unexpected control character by its code, not raw", () => {
+    expect(parseJson("\n\u0001")).toBeNull();
+    expect(jsonError).toBe("unexpected character U+0001 at offset 1");
+  });
+  it("jsonQuote escapes in one pass", () => {
+    expect(jsonQuote("a\"b\\c\nd\u0001")).toBe("\"a\\\"b\\\\c\\nd\\u0001\"");
+  });
+});

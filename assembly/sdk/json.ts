@@ -22,20 +22,62 @@ export class JsonArray extends JsonValue {
 export class JsonObject extends JsonValue {
   keys: string[] = [];
   values: JsonValue[] = [];
+  // Beyond a few keys, an open-addressing table of key positions (index + 1; 0 = empty), so an object
+  // of n keys is built and read in O(n) — a linear scan per key would make 50,000 keys take seconds.
+  private table: StaticArray<i32> | null = null;
   constructor() { super(JsonKind.Object); }
-  // Configuration objects are small: a linear scan beats a hash map and keeps string-keyed map code
-  // out of every module.
-  indexOf(key: string): i32 { return this.keys.indexOf(key); }
-  has(key: string): bool { return this.keys.indexOf(key) >= 0; }
+  indexOf(key: string): i32 {
+    const t = this.table;
+    if (t === null) return this.keys.indexOf(key);
+    const mask = <u32>(t.length - 1);
+    let c = hashKey(key) & mask;
+    let k = unchecked(t[c]);
+    while (k != 0) {
+      if (unchecked(this.keys[k - 1]) == key) return k - 1;
+      c = (c + 1) & mask;
+      k = unchecked(t[c]);
+    }
+    return -1;
+  }
+  has(key: string): bool { return this.indexOf(key) >= 0; }
   get(key: string): JsonValue | null {
-    const i = this.keys.indexOf(key);
+    const i = this.indexOf(key);
     return i < 0 ? null : unchecked(this.values[i]);
   }
   set(key: string, value: JsonValue): void {
-    const i = this.keys.indexOf(key);
-    if (i < 0) { this.keys.push(key); this.values.push(value); }
-    else this.values[i] = value;
+    const i = this.indexOf(key);
+    if (i >= 0) { this.values[i] = value; return; }
+    this.keys.push(key);
+    this.values.push(value);
+    const n = this.keys.length;
+    const t = this.table;
+    if (t === null ? n > INDEX_FROM : n * 2 > t.length) this.reindex();
+    else if (t !== null) this.place(t, n - 1);
   }
+  private reindex(): void {
+    const n = this.keys.length;
+    let size = 32;
+    while (size < n * 4) size <<= 1;
+    const t = new StaticArray<i32>(size);
+    for (let i = 0; i < n; i++) this.place(t, i);
+    this.table = t;
+  }
+  private place(t: StaticArray<i32>, i: i32): void {
+    const mask = <u32>(t.length - 1);
+    let c = hashKey(unchecked(this.keys[i])) & mask;
+    while (unchecked(t[c]) != 0) c = (c + 1) & mask;
+    unchecked(t[c] = i + 1);
+  }
+}
+
+/** Objects with more keys than this get a hash index. */
+const INDEX_FROM = 8;
+
+/** FNV-1a over the UTF-16 code units. */
+function hashKey(s: string): u32 {
+  let h: u32 = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = (h ^ <u32>s.charCodeAt(i)) * 0x01000193;
+  return h;
 }
 
 export function kindName(kind: JsonKind): string {
@@ -82,7 +124,7 @@ class Parser {
     if (c == 0x66) return this.word("false", new JsonBool(false));
     if (c == 0x6e) return this.word("null", new JsonValue(JsonKind.Null));
     if (c == 0x2d || (c >= 0x30 && c <= 0x39)) return this.number();
-    return this.fail("unexpected character '" + String.fromCharCode(c) + "'");
+    return this.fail("unexpected character " + charName(c));
   }
   word(w: string, v: JsonValue): JsonValue | null {
     if (this.s.substr(this.pos, w.length) != w) return this.fail("invalid literal");
@@ -115,51 +157,64 @@ class Parser {
     }
     return new JsonNumber(decimalValue(s, start, this.pos), integer);
   }
+  /**
+   * The string starting at the opening quote at `pos`. One pass finds the end and checks the
+   * characters; strings with escapes are then decoded into one buffer (escapes only shrink), so
+   * 300,000 escapes cost a few milliseconds, not the seconds that growing a string per escape takes.
+   */
   string(): string | null {
     const s = this.s;
-    this.pos++; // opening quote
-    let out = "";
-    let run = this.pos;
+    const start = ++this.pos; // after the opening quote
+    let escapes = false;
     while (this.pos < s.length) {
       const c = s.charCodeAt(this.pos);
-      if (c == 0x22) {
-        out += s.substring(run, this.pos);
-        this.pos++;
-        return out;
-      }
+      if (c == 0x22) break;
       if (c < 0x20) { this.fail("control character in string"); return null; }
-      if (c == 0x5c) {
-        out += s.substring(run, this.pos);
-        this.pos++;
-        if (this.pos >= s.length) break;
-        const e = s.charCodeAt(this.pos);
-        if (e == 0x22) out += "\"";
-        else if (e == 0x5c) out += "\\";
-        else if (e == 0x2f) out += "/";
-        else if (e == 0x62) out += "\b";
-        else if (e == 0x66) out += "\f";
-        else if (e == 0x6e) out += "\n";
-        else if (e == 0x72) out += "\r";
-        else if (e == 0x74) out += "\t";
-        else if (e == 0x75) {
-          if (this.pos + 4 >= s.length) break;
-          let code = 0;
-          for (let i = 1; i <= 4; i++) {
-            const h = hexVal(s.charCodeAt(this.pos + i));
-            if (h < 0) { this.fail("invalid \\u escape"); return null; }
-            code = (code << 4) | h;
-          }
-          out += String.fromCharCode(code);
-          this.pos += 4;
-        } else { this.fail("invalid escape"); return null; }
-        this.pos++;
-        run = this.pos;
-        continue;
-      }
+      if (c == 0x5c) { escapes = true; this.pos++; }
       this.pos++;
     }
-    this.fail("unterminated string");
-    return null;
+    if (this.pos >= s.length) { this.pos = s.length; this.fail("unterminated string"); return null; }
+    const end = this.pos++;
+    if (!escapes) return s.substring(start, end);
+    const buf = new ArrayBuffer((end - start) << 1);
+    const src = changetype<usize>(s);
+    const dst = changetype<usize>(buf);
+    let o = 0;
+    let i = start;
+    while (i < end) {
+      let run = i;
+      while (run < end && s.charCodeAt(run) != 0x5c) run++;
+      if (run > i) {
+        memory.copy(dst + (<usize>o << 1), src + (<usize>i << 1), <usize>(run - i) << 1);
+        o += run - i;
+      }
+      if (run >= end) break;
+      const e = s.charCodeAt(run + 1);
+      let code = -1;
+      let width = 2;
+      if (e == 0x22) code = 0x22;
+      else if (e == 0x5c) code = 0x5c;
+      else if (e == 0x2f) code = 0x2f;
+      else if (e == 0x62) code = 0x08;
+      else if (e == 0x66) code = 0x0c;
+      else if (e == 0x6e) code = 0x0a;
+      else if (e == 0x72) code = 0x0d;
+      else if (e == 0x74) code = 0x09;
+      else if (e == 0x75) {
+        width = 6;
+        code = run + 6 <= end ? 0 : -2;
+        for (let k = 2; k < 6 && code >= 0; k++) {
+          const h = hexVal(s.charCodeAt(run + k));
+          code = h < 0 ? -2 : (code << 4) | h;
+        }
+        if (code < 0) { this.pos = run + 1; this.fail("invalid \\u escape"); return null; }
+      }
+      if (code < 0) { this.pos = run + 1; this.fail("invalid escape"); return null; }
+      store<u16>(dst + (<usize>o << 1), <u16>code);
+      o++;
+      i = run + width;
+    }
+    return String.UTF16.decodeUnsafe(dst, <usize>o << 1);
   }
   array(depth: i32): JsonValue | null {
     this.pos++;
@@ -200,6 +255,13 @@ class Parser {
       if (c != 0x2c) { this.pos--; return this.fail("expected ',' or '}'"); }
     }
   }
+}
+
+/** A character for a message: 'x' when printable ASCII, else its code (U+000A). */
+function charName(c: i32): string {
+  if (c > 0x20 && c < 0x7f) return "'" + String.fromCharCode(c) + "'";
+  const h = "0123456789ABCDEF";
+  return "U+" + h.charAt((c >> 12) & 15) + h.charAt((c >> 8) & 15) + h.charAt((c >> 4) & 15) + h.charAt(c & 15);
 }
 
 // @ts-ignore: decorator
@@ -272,25 +334,31 @@ export function parseJson(text: string): JsonValue | null {
   return v;
 }
 
-/** Quotes a string as a JSON string literal. */
+/** Quotes a string as a JSON string literal (in one pass into one buffer: linear in the length). */
 export function jsonQuote(s: string): string {
-  let out = "\"";
-  let run = 0;
-  for (let i = 0; i < s.length; i++) {
+  const n = s.length;
+  const buf = new ArrayBuffer((n * 6 + 2) << 1); // worst case: every character as \u00XX
+  const dst = changetype<usize>(buf);
+  let o: usize = 0;
+  store<u16>(dst, 0x22);
+  o++;
+  for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
-    if (c == 0x22 || c == 0x5c || c < 0x20) {
-      out += s.substring(run, i);
-      if (c == 0x22) out += "\\\"";
-      else if (c == 0x5c) out += "\\\\";
-      else if (c == 0x0a) out += "\\n";
-      else if (c == 0x0d) out += "\\r";
-      else if (c == 0x09) out += "\\t";
-      else {
-        const h = "0123456789abcdef";
-        out += "\\u00" + h.charAt(c >> 4) + h.charAt(c & 15);
-      }
-      run = i + 1;
-    }
+    if (c != 0x22 && c != 0x5c && c >= 0x20) { store<u16>(dst + (o++ << 1), <u16>c); continue; }
+    store<u16>(dst + (o++ << 1), 0x5c);
+    let e = 0;
+    if (c == 0x22 || c == 0x5c) e = c;
+    else if (c == 0x0a) e = 0x6e;
+    else if (c == 0x0d) e = 0x72;
+    else if (c == 0x09) e = 0x74;
+    if (e) { store<u16>(dst + (o++ << 1), <u16>e); continue; }
+    const h = "0123456789abcdef";
+    store<u16>(dst + (o++ << 1), 0x75);
+    store<u16>(dst + (o++ << 1), 0x30);
+    store<u16>(dst + (o++ << 1), 0x30);
+    store<u16>(dst + (o++ << 1), <u16>h.charCodeAt(c >> 4));
+    store<u16>(dst + (o++ << 1), <u16>h.charCodeAt(c & 15));
   }
-  return out + s.substring(run) + "\"";
+  store<u16>(dst + (o++ << 1), 0x22);
+  return String.UTF16.decodeUnsafe(dst, <usize>o << 1);
 }

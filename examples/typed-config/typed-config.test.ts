@@ -73,7 +73,7 @@ test("bad values and unknown fields are refused naming the field and the reason"
   assert.equal(await refusal({ mode: "prepend" }),
     "typed_config: invalid configuration: mode: unknown value \"prepend\" (expected one of: replace, append)");
   assert.equal(await refusal({ header: "x bad" }), "typed_config: invalid configuration: header: \"x bad\" is not a valid header name");
-  assert.equal(await refusal({ hedaer: "x-env" }), "typed_config: invalid configuration: hedaer: unknown field");
+  assert.equal(await refusal({ hedaer: "x-env" }), "typed_config: invalid configuration: hedaer: unknown field; did you mean \"header\"?");
 });
 
 test("a refused reconfiguration keeps the VM alive and the last good settings", async () => {

@@ -30,7 +30,7 @@ test("every entry point's every export has an entry with its signature", () => {
 
 test("signatures keep AssemblyScript types and nullability as written", () => {
   assert.match(doc, /function getHeader\(mapType: u32, key: string\): string \| null/);
-  assert.match(doc, /arr\(key: string\): ConfigArray \| null;/);
+  assert.match(doc, /arr\(key: string, maxItems: i32 = i32\.MAX_VALUE\): ConfigArray \| null;/);
   assert.match(doc, /function send_local_response\(response_code: u32, response_code_details: string, body: ArrayBuffer, /);
   assert.match(doc, /class Counter extends Metric \{\n {2}constructor\(name: string\);\n {2}increment\(delta: u64 = 1\): void;/);
   assert.match(doc, /get localResponse\(\): LocalResponse \| null;/);

@@ -2,6 +2,7 @@
 // operands). Everything is parsed and checked once at configure time — CIDRs to bytes, lists to sets,
 // numbers pre-parsed — so matching allocates nothing beyond the values the view reads.
 import { ConfigObject, ConfigArray, fmt } from "../../sdk/config";
+import { JsonKind, JsonString } from "../../sdk/json";
 import { RequestView } from "./request-view";
 import { Source, parseSource } from "./source";
 import { CidrSet } from "./ip";
@@ -125,28 +126,29 @@ class In extends Leaf {
   private mask: u32 = 0;
   constructor(source: Source, list: string[]) {
     super(source);
+    // Deduplicated through the hash table as it is built: linear in the list (a pairwise scan made
+    // 30,000 values take seconds at configure time).
+    let size = 16;
+    while (size < list.length * 2) size <<= 1;
+    const mask = <u32>(size - 1);
+    const table = new StaticArray<i32>(size);
     const values = new Array<ArrayBuffer>();
     for (let i = 0; i < list.length; i++) {
-      const b = utf8(list[i]);
+      const b = utf8(unchecked(list[i]));
+      let c = <u32>fnv1a64Bytes(ptrOf(b), b.byteLength) & mask;
       let dup = false;
-      for (let k = 0; k < values.length; k++) if (sameBytes(ptrOf(values[k]), values[k].byteLength, b)) { dup = true; break; }
-      if (!dup) values.push(b);
+      for (let k = unchecked(table[c]); k != 0; c = (c + 1) & mask, k = unchecked(table[c])) {
+        const v = unchecked(values[k - 1]);
+        if (sameBytes(ptrOf(v), v.byteLength, b)) { dup = true; break; }
+      }
+      if (dup) continue;
+      values.push(b);
+      unchecked(table[c] = values.length);
     }
     this.values = StaticArray.fromArray(values);
-    let size = 0;
-    if (values.length > 8) {
-      size = 16;
-      while (size < values.length * 2) size <<= 1;
-      this.mask = <u32>(size - 1);
-    }
-    this.table = new StaticArray<i32>(size);
-    if (size) {
-      for (let i = 0; i < values.length; i++) {
-        let c = <u32>fnv1a64Bytes(ptrOf(values[i]), values[i].byteLength) & this.mask;
-        while (this.table[c] != 0) c = (c + 1) & this.mask;
-        this.table[c] = i + 1;
-      }
-    }
+    // A few values: a linear scan per request beats hashing the value.
+    if (values.length > 8) { this.table = table; this.mask = mask; }
+    else this.table = new StaticArray<i32>(0);
   }
   test(p: usize, n: i32): bool {
     const values = this.values;
@@ -259,11 +261,33 @@ export function decimalModBytes(p: usize, n: i32, divisor: u64): i64 {
 // ---------------------------------------------------------------- configuration
 
 const MAX_DIVISOR: i64 = 1_000_000_000_000_000;
+/** Most values of an `in` list (configure time stays linear; 100,000 values configure in tens of ms). */
+export const MAX_IN_VALUES: i32 = 100_000;
+/** Most ranges of a `cidr` list (matched by a scan per request). */
+export const MAX_CIDR_VALUES: i32 = 10_000;
+/** Most conditions in one `all` / `any` list. */
+export const MAX_LIST_CONDITIONS: i32 = 1_000;
+
+const LEAF_FIELDS: string[] = ["source", "name", "operator"];
+const ALL_LEAF_FIELDS: string[] = ["source", "name", "operator", "value", "values", "min", "max", "divisor", "remainder", "percent", "salt"];
+
+/** The fields a leaf with operator `op` may have. */
+function leafFields(op: string): string[] {
+  const f = LEAF_FIELDS.slice(0);
+  if (op == "equals" || op == "notEquals" || op == "prefix" || op == "suffix" || op == "contains") f.push("value");
+  else if (op == "in" || op == "cidr") f.push("values");
+  else if (op == "range") { f.push("min"); f.push("max"); }
+  else if (op == "modulo") { f.push("divisor"); f.push("remainder"); }
+  else if (op == "percentage") { f.push("percent"); f.push("salt"); }
+  else if (op != "present" && op != "absent") return ALL_LEAF_FIELDS; // unknown operator: reported by parseOperator
+  return f;
+}
 
 /**
  * Parses a condition object: `{"all": [...]}`, `{"any": [...]}`, `{"not": {...}}` or a leaf
  * `{"source": ..., "name": ..., "operator": ..., operands}`. Errors are recorded on `cfg` with the
- * field path (`rules[1].match.operator: unknown value "eqals" (expected one of: …)`); returns null then.
+ * field path (`rules[1].match.operator: unknown value "eqals"; did you mean "equals"? …`) — every error
+ * of the condition, not just the first; returns null then.
  */
 export function parseCondition(cfg: ConfigObject): Condition | null {
   const isAll = cfg.has("all"), isAny = cfg.has("any"), isNot = cfg.has("not");
@@ -273,48 +297,48 @@ export function parseCondition(cfg: ConfigObject): Condition | null {
     return null;
   }
   if (combinators == 1) {
+    const key = isAll ? "all" : isAny ? "any" : "not";
+    cfg.allowOnly([key]);
     let result: Condition | null = null;
     if (isNot) {
       const inner = cfg.obj("not");
-      if (inner === null) { if (cfg.ok()) cfg.fail("not", "must be a condition object"); return null; }
+      if (inner === null) return null; // the reader recorded why (wrong type or null)
       const c = parseCondition(inner);
       if (c !== null) result = new Not(c);
     } else {
-      const key = isAll ? "all" : "any";
-      const list = cfg.arr(key);
-      if (list === null) { if (cfg.ok()) cfg.fail(key, "must be an array of conditions"); return null; }
+      const list = cfg.arr(key, MAX_LIST_CONDITIONS);
+      if (list === null) return null;
       const items = parseList(cfg, key, list);
       if (items !== null) result = isAll ? new All(items) : new Any(items);
     }
-    if (result !== null && !cfg.rejectUnknown()) return null;
-    return result;
+    return cfg.ok() ? result : null;
   }
   if (!cfg.has("source") && !cfg.has("operator")) {
     const keys = cfg.json.keys;
-    cfg.fail(keys.length ? keys[0] : "source",
-      keys.length ? "unknown field (a condition is all, any, not, or source + operator)" :
-        "is required (a condition is all, any, not, or source + operator)");
+    if (keys.length) cfg.allowOnly(["all", "any", "not", "source", "operator"]);
+    else cfg.fail("source", "is required (a condition is all, any, not, or source + operator)");
     return null;
   }
+  const opValue = cfg.raw("operator");
+  cfg.allowOnly(leafFields(opValue !== null && opValue.kind == JsonKind.String ? (<JsonString>opValue).value : ""));
   const source = parseSource(cfg);
   if (source === null) return null;
   const leaf = parseOperator(cfg, source);
-  if (leaf === null || !cfg.ok()) return null;
-  if (!cfg.rejectUnknown()) return null;
-  return leaf;
+  return cfg.ok() ? leaf : null;
 }
 
 function parseList(cfg: ConfigObject, key: string, list: ConfigArray): StaticArray<Condition> | null {
   if (list.length == 0) { cfg.fail(key, "must not be empty"); return null; }
   const items = new StaticArray<Condition>(list.length);
+  let failed = false;
   for (let i = 0; i < list.length; i++) {
     const o = list.obj(i);
-    if (o === null) return null;
+    if (o === null) { failed = true; continue; } // go on: report the other items' problems too
     const c = parseCondition(o);
-    if (c === null) return null;
+    if (c === null) { failed = true; continue; }
     items[i] = c;
   }
-  return items;
+  return failed ? null : items;
 }
 
 function parseOperator(cfg: ConfigObject, source: Source): Leaf | null {
@@ -333,7 +357,7 @@ function parseOperator(cfg: ConfigObject, source: Source): Leaf | null {
     return op == "suffix" ? new Suffix(source, v) : new Contains(source, v);
   }
   if (op == "in") {
-    const values = requiredList(cfg, "values", op);
+    const values = requiredList(cfg, "values", op, MAX_IN_VALUES);
     if (values === null) return null;
     return new In(source, values);
   }
@@ -364,19 +388,19 @@ function parseOperator(cfg: ConfigObject, source: Source): Leaf | null {
     return new Percentage(source, percentToBuckets(percent), salt);
   }
   // cidr
-  const values = requiredList(cfg, "values", op);
+  const values = requiredList(cfg, "values", op, MAX_CIDR_VALUES);
   if (values === null) return null;
   const set = new CidrSet(values.length);
   for (let i = 0; i < values.length; i++) {
     const err = set.add(values[i]);
-    if (err.length) { cfg.fail("values[" + i.toString() + "]", err); return null; }
+    if (err.length) cfg.fail("values[" + i.toString() + "]", err);
   }
-  return new Cidr(source, set);
+  return cfg.ok() ? new Cidr(source, set) : null;
 }
 
-function requiredList(cfg: ConfigObject, key: string, op: string): string[] | null {
+function requiredList(cfg: ConfigObject, key: string, op: string, maxItems: i32): string[] | null {
   if (!cfg.has(key)) { cfg.fail(key, "is required for operator \"" + op + "\""); return null; }
-  const list = cfg.strList(key);
+  const list = cfg.strList(key, maxItems);
   if (!cfg.ok()) return null;
   if (list.length == 0) { cfg.fail(key, "must not be empty"); return null; }
   return list;

@@ -2,6 +2,7 @@
 // held as its IPv4-mapped IPv6 form ::ffff:a.b.c.d and an IPv4 prefix /n as /(96+n), so a v4 range
 // also matches a v4-mapped v6 peer address. Parsing sets two globals instead of allocating.
 import { hexVal } from "../../sdk/json";
+import { quoteExcerpt } from "../../sdk/config";
 
 /** The address parsed by the latest successful parseIp(): high and low 64 bits. */
 export let ipHi: u64 = 0;
@@ -144,7 +145,7 @@ export class CidrSet {
   add(cidr: string): string {
     const slash = cidr.indexOf("/");
     const head = String.UTF8.encode(slash < 0 ? cidr : cidr.substring(0, slash));
-    if (!parseIpRange(changetype<usize>(head), head.byteLength)) return "\"" + cidr + "\" is not an IP address or CIDR range";
+    if (!parseIpRange(changetype<usize>(head), head.byteLength)) return quoteExcerpt(cidr) + " is not an IP address or CIDR range";
     const v4 = isV4() && cidr.substring(0, slash < 0 ? cidr.length : slash).indexOf(":") < 0;
     const maxBits = v4 ? 32 : 128;
     let bits = maxBits;
@@ -160,7 +161,7 @@ export class CidrSet {
         }
       }
       if (bits < 0 || bits > maxBits) {
-        return "\"" + cidr + "\": prefix length must be 0–" + maxBits.toString();
+        return quoteExcerpt(cidr) + ": prefix length must be 0–" + maxBits.toString();
       }
     }
     const prefix = v4 ? bits + 96 : bits;

@@ -36,7 +36,8 @@ class RateLimitRoot extends RootContext {
     const cfg = parseConfig(this.getConfiguration());
     const s = cfg.ok() ? parseSettings(cfg, getPluginName()) : null;
     if (s === null) {
-      log(LogLevelValues.error, NAME + ": " + cfg.error());
+      const why = cfg.error();
+      log(LogLevelValues.error, NAME + ": " + (why.length ? why : "invalid configuration"));
       return false;
     }
     // Create every slot now: creating them during traffic could lose a first update (no atomic

@@ -1,4 +1,5 @@
 // Rule names go into shared-data keys and metric names: keep them plain.
+import { quoteExcerpt } from "../../sdk/config";
 
 /** 1–64 letters, digits, `_` or `-`. */
 export function isName(s: string): bool {
@@ -11,5 +12,5 @@ export function isName(s: string): bool {
 }
 
 export function nameRule(s: string): string {
-  return "\"" + s + "\" must be 1–64 letters, digits, _ or -";
+  return quoteExcerpt(s) + " must be 1–64 letters, digits, _ or -";
 }

@@ -1,7 +1,7 @@
 // The limited response's header map, serialized straight into one reusable buffer: the names and the
 // configured headers are encoded once, numbers are written as digits in place. A flood of rejected
 // requests — the path a rate limiter takes most under attack — then allocates nothing per request.
-import { Headers } from "../../index";
+import { Headers, isHeaderName, isHeaderValue } from "../../index";
 
 /** A header's name and value, UTF-8 encoded once. */
 class EncodedPair {
@@ -23,13 +23,18 @@ export class LimitedHeaders {
   private lens: usize = 0;
   private data: usize = 0;
 
-  /** `extra`: the configured response headers. */
+  /**
+   * `extra`: the configured response headers. The configuration already refuses names that are not
+   * tokens and values with CR, LF, NUL or other controls; a pair that is either anyway is left out, so
+   * this map can never carry an injected header line.
+   */
   constructor(extra: Headers) {
     let size = 4 + 8 * (4 + extra.length);
     // Fixed names, their NULs, and values: two numbers, "0", and a limit (a burst, ≤ 10 digits).
     size += RETRY_AFTER.byteLength + LIMIT.byteLength + REMAINING.byteLength + RESET.byteLength + 8 + 3 * MAX_DIGITS + 1;
     const pairs = new Array<EncodedPair>();
     for (let i = 0; i < extra.length; i++) {
+      if (!isHeaderName(extra[i].key) || !isHeaderValue(extra[i].value)) continue;
       const p = new EncodedPair(String.UTF8.encode(extra[i].key), String.UTF8.encode(extra[i].value));
       pairs.push(p);
       size += p.name.byteLength + p.value.byteLength + 2;

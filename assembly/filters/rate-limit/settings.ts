@@ -2,9 +2,10 @@
 // the request path uses directly (limits in bucket units, header values and the response body
 // pre-encoded, metrics defined, slot stores named).
 import { ConfigObject, ConfigArray, Counter, Headers, makeHeaderPair, isHeaderName, asciiLower } from "../../index";
+import { quoteExcerpt } from "../../sdk/config";
 import { Condition, Source, parseCondition, parseSource, RequestView, fnv1a64, fnv1a64Bytes, fmix64 } from "../common";
 import { BucketLimits } from "./bucket";
-import { SlotStore, WAYS } from "./slots";
+import { SlotStore, WAYS, SKETCH_MAGIC } from "./slots";
 import { LimitedHeaders } from "./response";
 import { GlobalSettings, parseGlobal, defineGlobalMetrics } from "./global/settings";
 import { isName, nameRule } from "./names";
@@ -71,7 +72,7 @@ export class Rule {
       h = fnv1a64Bytes(view.ptr, view.len, h);
     }
     h = fmix64(h);
-    return h == 0 || h == UNKNOWN_HASH ? h ^ 2 : h;
+    return h == 0 || h == UNKNOWN_HASH || h == SKETCH_MAGIC ? h ^ 2 : h;
   }
 }
 
@@ -96,26 +97,36 @@ export class Settings {
   global: GlobalSettings | null = null;
 }
 
+const FIELDS: string[] = [
+  "namespace", "statPrefix", "shadow", "failOpen", "casAttempts", "rateLimitHeaders", "shadowHeader", "response", "global", "rules",
+];
+const RESPONSE_FIELDS: string[] = ["status", "body", "headers"];
+const RULE_FIELDS: string[] = ["name", "match", "key", "tokens", "interval", "burst", "missingKey", "maxKeys", "shadow"];
+const KEY_FIELDS: string[] = ["source", "name"];
+/** Most configured headers on the limited response. */
+export const MAX_RESPONSE_HEADERS: i32 = 64;
+/** Most parts of one rule's key. */
+export const MAX_KEY_PARTS: i32 = 16;
+
 /**
  * Parses the whole configuration. `defaultNamespace` (the plugin name) separates the buckets of
- * plugins that share a VM. Returns null when `cfg` recorded an error (cfg.error() names the field).
+ * plugins that share a VM. Returns null when `cfg` recorded an error: cfg.error() names every problem
+ * (up to the SDK's bound), each with its field path.
  */
 export function parseSettings(cfg: ConfigObject, defaultNamespace: string): Settings | null {
   const s = new Settings();
+  cfg.allowOnly(FIELDS);
   s.namespace = cfg.str("namespace", plainName(defaultNamespace));
-  if (cfg.ok() && !isDotted(s.namespace)) cfg.fail("namespace", "\"" + s.namespace + "\" must be 1–128 letters, digits, _ - and dots");
+  if (!isDotted(s.namespace)) cfg.fail("namespace", quoteExcerpt(s.namespace) + " must be 1–128 letters, digits, _ - and dots");
   s.statPrefix = cfg.str("statPrefix", "ratelimit");
-  if (cfg.ok() && !isDotted(s.statPrefix)) cfg.fail("statPrefix", "\"" + s.statPrefix + "\" must be 1–128 letters, digits, _ - and dots");
+  if (!isDotted(s.statPrefix)) cfg.fail("statPrefix", quoteExcerpt(s.statPrefix) + " must be 1–128 letters, digits, _ - and dots");
   s.shadow = cfg.bool("shadow", false);
   s.failOpen = cfg.bool("failOpen", true);
   s.casAttempts = <i32>cfg.int("casAttempts", 16, 1, 1000);
   const mode = cfg.oneOf("rateLimitHeaders", "limited", HEADER_MODES);
   s.headerMode = <HeaderMode>HEADER_MODES.indexOf(mode);
   s.shadowHeader = cfg.headerName("shadowHeader", "x-ratelimit-shadow");
-  if (!cfg.ok()) return null;
-
   parseResponse(cfg, s);
-  if (!cfg.ok()) return null;
 
   if (cfg.has("global")) {
     const g = cfg.obj("global");
@@ -124,30 +135,26 @@ export function parseSettings(cfg: ConfigObject, defaultNamespace: string): Sett
     if (s.global === null) return null;
   }
   // Local rules may be left out when global rules are configured.
-  if (!cfg.has("rules") && s.global !== null) return cfg.rejectUnknown() ? s : null;
+  if (!cfg.has("rules") && s.global !== null) return cfg.ok() ? s : null;
   if (!cfg.has("rules")) { cfg.fail("rules", "is required (a list of rules)"); return null; }
-  const list = cfg.arr("rules");
-  if (list === null) return null;
+  const list = cfg.arr("rules", MAX_RULES);
+  if (list === null) return null; // the reader recorded why (wrong type, null, too many)
   if (list.length == 0 && s.global === null) { cfg.fail("rules", "must not be empty"); return null; }
-  if (list.length > MAX_RULES) { cfg.fail("rules", "at most " + MAX_RULES.toString() + " rules"); return null; }
   const rules = new StaticArray<Rule>(list.length);
   const names = new Array<string>(); // ≤ 64 rules, configure time: a scan links less code than a Set
   let keys: i64 = 0;
   for (let i = 0; i < list.length; i++) {
     const r = parseRule(list, i, s);
-    if (r === null) return null;
-    if (names.includes(r.name)) { list.fail(i, "name \"" + r.name + "\" is used by another rule"); return null; }
+    if (r === null) continue; // recorded; go on to the next rule's problems
+    if (names.includes(r.name)) { list.fail(i, "name " + quoteExcerpt(r.name) + " is used by another rule"); continue; }
     names.push(r.name);
     // Every key is created at configure time and never freed: bound the total, not just each rule.
     keys += <i64>r.store.capacity;
-    if (keys > MAX_MAX_KEYS) {
-      list.fail(i, "the rules' maxKeys add up to more than " + MAX_MAX_KEYS.toString());
-      return null;
-    }
+    if (keys > MAX_MAX_KEYS) { list.fail(i, "the rules' maxKeys add up to more than " + MAX_MAX_KEYS.toString()); break; }
     rules[i] = r;
   }
+  if (!cfg.ok()) return null;
   s.rules = rules;
-  if (!cfg.rejectUnknown()) return null;
   return s;
 }
 
@@ -155,20 +162,24 @@ function parseResponse(cfg: ConfigObject, s: Settings): void {
   const r = cfg.obj("response");
   let body = "rate limited\n";
   if (r !== null) {
+    r.allowOnly(RESPONSE_FIELDS);
     s.status = <u32>r.int("status", 429, 200, 599);
     body = r.str("body", body);
     const h = r.obj("headers");
     if (h !== null) {
       const keys = h.json.keys;
-      for (let i = 0; i < keys.length; i++) {
-        const name = keys[i];
-        if (!isHeaderName(name)) { h.fail(name, "\"" + name + "\" is not a valid header name"); return; }
-        const value = h.str(name, "");
-        if (!h.ok()) return;
-        s.responseHeaders.push(makeHeaderPair(asciiLower(name), value));
+      if (keys.length > MAX_RESPONSE_HEADERS) {
+        r.fail("headers", "at most " + MAX_RESPONSE_HEADERS.toString() + " headers, got " + keys.length.toString());
+      } else {
+        for (let i = 0; i < keys.length; i++) {
+          const name = keys[i];
+          // Values with CR, LF or NUL would let a configuration inject headers into the 429: refused.
+          const value = h.headerValue(name, "");
+          if (!isHeaderName(name)) { h.fail(name, quoteExcerpt(name) + " is not a valid header name"); continue; }
+          s.responseHeaders.push(makeHeaderPair(asciiLower(name), value));
+        }
       }
     }
-    if (!r.rejectUnknown()) return;
   }
   s.body = String.UTF8.encode(body);
   s.limitedHeaders = new LimitedHeaders(s.responseHeaders);
@@ -177,38 +188,34 @@ function parseResponse(cfg: ConfigObject, s: Settings): void {
 function parseRule(list: ConfigArray, i: i32, s: Settings): Rule | null {
   const r = list.obj(i);
   if (r === null) return null;
+  r.allowOnly(RULE_FIELDS);
   const name = r.requiredStr("name");
-  if (!r.ok()) return null;
-  if (!isName(name)) { r.fail("name", nameRule(name)); return null; }
+  if (name.length && !isName(name)) r.fail("name", nameRule(name));
 
   let match: Condition | null = null;
   if (r.has("match")) {
-    const m = r.obj("match");
-    if (m === null) { if (r.ok()) r.fail("match", "must be a condition object"); return null; }
-    match = parseCondition(m);
-    if (match === null) return null;
+    const m = r.obj("match"); // null and other non-objects are refused by the reader
+    if (m !== null) match = parseCondition(m);
   }
 
   const key = parseKey(r);
-  if (key === null) return null;
 
-  if (!r.has("tokens")) { r.fail("tokens", "is required (tokens added per interval)"); return null; }
+  if (!r.has("tokens")) r.fail("tokens", "is required (tokens added per interval)");
   const tokens = r.int("tokens", 1, 1, 1000000000);
   const intervalMs = r.durationMs("interval", 1000);
   const burst = r.int("burst", tokens, 1, 1000000000);
-  if (!r.ok()) return null;
+  const missing = r.oneOf("missingKey", "skip", ["skip", "unknown"]);
+  let slots: i64 = 1;
+  const keyed = key !== null && key.length > 0;
+  if (keyed) slots = r.int("maxKeys", DEFAULT_MAX_KEYS, 1, MAX_MAX_KEYS);
+  else if (r.has("maxKeys") && key !== null) r.fail("maxKeys", "only applies to a rule with a key");
+  const shadow = r.bool("shadow", false);
+  if (!r.ok() || key === null) return null;
   const problem = BucketLimits.check(<u64>tokens, <u64>intervalMs, <u64>burst);
   if (problem !== null) { r.fail(burst < tokens ? "burst" : "interval", problem); return null; }
 
-  const missing = r.oneOf("missingKey", "skip", ["skip", "unknown"]);
-  let slots: i64 = 1;
-  if (key.length > 0) slots = r.int("maxKeys", DEFAULT_MAX_KEYS, 1, MAX_MAX_KEYS);
-  else if (r.has("maxKeys")) { r.raw("maxKeys"); r.fail("maxKeys", "only applies to a rule with a key"); return null; }
-  const shadow = r.bool("shadow", false);
-  if (!r.ok() || !r.rejectUnknown()) return null;
-
   // Keyed rules: groups of WAYS entries, enough for maxKeys; a keyless rule: one entry.
-  const ways: u32 = key.length > 0 ? WAYS : 1;
+  const ways: u32 = keyed ? WAYS : 1;
   const store = new SlotStore("rl:" + s.namespace + ":" + name + ":", <u32>((slots + ways - 1) / ways), ways);
   return new Rule(name, match, key, new BucketLimits(<u64>tokens, <u64>intervalMs, <u64>burst),
     missing == "unknown", shadow || s.shadow, store);
@@ -216,17 +223,19 @@ function parseRule(list: ConfigArray, i: i32, s: Settings): Rule | null {
 
 function parseKey(r: ConfigObject): StaticArray<Source> | null {
   if (!r.has("key")) return new StaticArray<Source>(0);
-  const list = r.arr("key");
-  if (list === null) { if (r.ok()) r.fail("key", "must be a list of key parts"); return null; }
+  const list = r.arr("key", MAX_KEY_PARTS);
+  if (list === null) return null; // recorded by the reader
   const parts = new StaticArray<Source>(list.length);
+  let failed = false;
   for (let i = 0; i < list.length; i++) {
     const o = list.obj(i);
-    if (o === null) return null;
+    if (o === null) { failed = true; continue; }
+    o.allowOnly(KEY_FIELDS);
     const src = parseSource(o);
-    if (src === null || !o.rejectUnknown()) return null;
+    if (src === null || !o.ok()) { failed = true; continue; }
     parts[i] = src;
   }
-  return parts;
+  return failed ? null : parts;
 }
 
 /** Defines each rule's counters (at configure time; the request path only increments). */

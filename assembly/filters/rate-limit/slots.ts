@@ -6,18 +6,42 @@
 // a group of `ways` bucket entries; a client key is hashed to 64 bits and lives in the group its hash
 // selects (set-associative, like a CPU cache): one read finds it, one CAS write updates it.
 //
-// An entry records the hash of the key it holds. An entry whose bucket has refilled to full carries
-// no information and is taken over by any key (lossless). Only when every entry of the group holds
-// another key's non-full bucket is one evicted — the least recently updated; its owner comes back to
-// a full bucket, the documented price of the memory bound.
+// An entry records the hash of the key it holds and how often it was used. An entry whose bucket has
+// refilled to full carries no information and is taken over by any key (lossless). Only when every
+// entry of the group holds another key's non-full bucket is one evicted: the least used, then the
+// least recently used. Every request counts as a use — rejections too, since a bucket that is
+// rejecting someone is exactly the one whose eviction would hand out tokens. A new key starts with
+// the use count a small frequency sketch of the group remembers for its hash (a count-min row, aged
+// by halving), so a client that was evicted once comes back with its history and is not the first
+// to go again: a flood of one-off keys cannot keep a limited client cycling through fresh buckets.
 import { getSharedData, setSharedData, WasmResultValues } from "../../index";
 import { RawShared, getSharedDataRawInto, setSharedDataRaw } from "../../sdk/rawheaders";
 import { BucketLimits, BucketState, TakeResult, take, refill } from "./bucket";
 
-/** Bytes of one entry: key hash, level, last refill (ms), unit scale — four u64, little-endian. */
+/**
+ * Bytes of one entry: key hash, level, last refill (ms), and unit scale (low 48 bits) with the use
+ * count (high 16 bits) — four u64, little-endian.
+ */
 export const ENTRY_BYTES: i32 = 32;
 /** Entries per group for a keyed rule. */
 export const WAYS: u32 = 8;
+/** Marks the block after a keyed group's entries: the group's frequency sketch (never a key hash). */
+export const SKETCH_MAGIC: u64 = 0x736b657463680001;
+/** Counters in the sketch block: u64 magic, u32 increments since the last halving, then u8 counters. */
+const SKETCH_CELLS: u32 = 20;
+/** Increments between two halvings of the sketch: its memory spans a few turns of a group. */
+const SKETCH_AGE: u32 = 64;
+const SCALE_MASK: u64 = 0x0000ffffffffffff;
+const MAX_USES: u64 = 0xffff;
+/**
+ * Past this many uses a bucket outranks any newcomer (whose sketch estimate is at most 255), so a
+ * rejection is written back at most once per millisecond: a flood of rejections on one hot key does
+ * not turn into a flood of writes contending with the other keys of its group.
+ */
+const SETTLED_USES: u64 = 1024;
+
+// @ts-ignore: decorator
+@inline function usesOf(word: u64): u64 { return word >> 48; }
 
 export enum SlotOutcome {
   /** The bucket decided (see TakeResult.admitted). */
@@ -59,7 +83,9 @@ export class SlotStore {
    * before a reconfiguration — are left as they are. Returns false if the host refused a write.
    */
   ensure(): bool {
-    const empty = new ArrayBuffer(<i32>this.ways * ENTRY_BYTES);
+    const sketch = this.ways > 1;
+    const empty = new ArrayBuffer((<i32>this.ways + (sketch ? 1 : 0)) * ENTRY_BYTES);
+    if (sketch) store<u64>(changetype<usize>(empty) + <usize>this.ways * ENTRY_BYTES, SKETCH_MAGIC);
     for (let g: u32 = 0; g < this.groups; g++) {
       const k = this.key(g);
       if (getSharedData(k).value !== null) continue;
@@ -88,32 +114,44 @@ export class SlotStore {
       // worker's update, so report a failure (the failure policy decides). A group written under
       // another width (an older configuration) is used at its own width.
       if (p == 0 || len == 0 || len % ENTRY_BYTES != 0) { v.release(); return SlotOutcome.Failed; }
-      const n = len / ENTRY_BYTES;
+      let n = len / ENTRY_BYTES;
+      let sketch: usize = 0;
+      if (n > 1 && load<u64>(p + <usize>(n - 1) * ENTRY_BYTES) == SKETCH_MAGIC) { n--; sketch = p + <usize>n * ENTRY_BYTES; }
       let at = -1;
       for (let i = 0; i < n; i++) {
         if (load<u64>(p + <usize>i * ENTRY_BYTES) == h) { at = i; break; }
       }
+      const seen: u64 = sketch ? countUse(sketch, h) : 1;
       const fresh = at < 0;
       let evicting = false;
+      let uses: u64;
       if (fresh) {
         at = this.victim(p, n, limits, nowMs);
         const e = p + <usize>at * ENTRY_BYTES;
         evicting = load<u64>(e) != 0 && !this.isFree(e, limits, nowMs);
         s.level = limits.capacity; s.lastMs = nowMs; s.scale = limits.cost; // a new key: full bucket
+        uses = seen;
       } else {
         const e = p + <usize>at * ENTRY_BYTES;
-        s.level = load<u64>(e, 8); s.lastMs = load<u64>(e, 16); s.scale = load<u64>(e, 24);
+        const w = load<u64>(e, 24);
+        s.level = load<u64>(e, 8); s.lastMs = load<u64>(e, 16); s.scale = w & SCALE_MASK;
+        uses = usesOf(w) + 1;
       }
+      if (uses > MAX_USES) uses = MAX_USES;
+      const settled = !fresh && uses > SETTLED_USES && nowMs <= s.lastMs;
       take(s, limits, nowMs, out);
-      // A rejection leaves a stored bucket as it was: its refill is a pure function of time, so the
-      // write would change nothing (and would only contend with workers that are admitting).
-      // A fresh bucket is full, so it always admits and is always written.
-      if (!out.admitted) { v.release(); return SlotOutcome.Decided; }
+      if (settled && !out.admitted) { v.release(); return SlotOutcome.Decided; } // nothing worth a write
+      // Admitted or not, the bucket is written back: refilled to now (refill is a pure function of
+      // time, so this changes no decision) with one more use — a bucket that keeps rejecting its
+      // client stays the most used, never the one evicted.
       const e = p + <usize>at * ENTRY_BYTES;
-      store<u64>(e, h); store<u64>(e, s.level, 8); store<u64>(e, s.lastMs, 16); store<u64>(e, s.scale, 24);
+      store<u64>(e, h); store<u64>(e, s.level, 8); store<u64>(e, s.lastMs, 16); store<u64>(e, s.scale | (uses << 48), 24);
       const st = setSharedDataRaw(keyPtr, keyLen, p, <usize>len, v.cas);
       v.release();
       if (st == WasmResultValues.Ok) { this.evicted = evicting; return SlotOutcome.Decided; }
+      // Another worker wrote first. A rejection stands (that write could only have taken tokens, or
+      // evicted this key — then rejecting is the conservative answer); an admission is retried.
+      if (st == WasmResultValues.CasMismatch && !out.admitted) return SlotOutcome.Decided;
       if (st != WasmResultValues.CasMismatch) return SlotOutcome.Failed;
     }
     return SlotOutcome.Contended;
@@ -128,36 +166,58 @@ export class SlotStore {
     return <usize>(this.prefixLen + digits);
   }
 
-  /** The entry a new key takes: the first empty or idle one, else the least recently updated. */
+  /** The entry a new key takes: the first empty or idle one, else the least used, then least recently updated. */
   private victim(p: usize, n: i32, limits: BucketLimits, nowMs: u64): i32 {
-    let oldest = 0;
-    let oldestMs: u64 = u64.MAX_VALUE;
+    let best = 0;
+    let bestUses: u64 = u64.MAX_VALUE;
+    let bestMs: u64 = u64.MAX_VALUE;
     for (let i = 0; i < n; i++) {
       const e = p + <usize>i * ENTRY_BYTES;
       if (load<u64>(e) == 0 || this.isFree(e, limits, nowMs)) return i;
+      const uses = usesOf(load<u64>(e, 24));
       const last = load<u64>(e, 16);
-      if (last < oldestMs) { oldestMs = last; oldest = i; }
+      if (uses < bestUses || (uses == bestUses && last < bestMs)) { bestUses = uses; bestMs = last; best = i; }
     }
-    return oldest;
+    return best;
   }
 
   /** Full by now under the current limits, so it holds nothing worth keeping. */
   private isFree(e: usize, limits: BucketLimits, nowMs: u64): bool {
     const q = this.probe;
-    q.level = load<u64>(e, 8); q.lastMs = load<u64>(e, 16); q.scale = load<u64>(e, 24);
+    q.level = load<u64>(e, 8); q.lastMs = load<u64>(e, 16); q.scale = load<u64>(e, 24) & SCALE_MASK;
     refill(q, limits, nowMs);
     return q.level >= limits.capacity;
   }
 }
 
-/** Decodes a group (for tests and diagnostics): entries of [hash, level, lastMs, scale]. */
+/**
+ * Counts one use of hash `h` in the sketch block at `sk` and returns its estimate (≥ 1): the
+ * counter of its cell, halving every counter each SKETCH_AGE uses so old traffic fades.
+ */
+function countUse(sk: usize, h: u64): u64 {
+  const cells = sk + 12;
+  const cell = cells + <usize>(<u32>(h >> 40) % SKETCH_CELLS);
+  let c = load<u8>(cell);
+  if (c < 255) store<u8>(cell, ++c);
+  const total = load<u32>(sk, 8) + 1;
+  if (total >= SKETCH_AGE) {
+    for (let i: u32 = 0; i < SKETCH_CELLS; i++) store<u8>(cells + <usize>i, load<u8>(cells + <usize>i) >> 1);
+    store<u32>(sk, 0, 8);
+  } else store<u32>(sk, total, 8);
+  return c > 0 ? <u64>c : 1;
+}
+
+/** Decodes a group (for tests and diagnostics): entries of [hash, level, lastMs, scale, uses]; the sketch is left out. */
 export function decodeGroup(buf: ArrayBuffer | null): u64[][] {
   const out = new Array<u64[]>();
   if (buf === null || buf.byteLength % ENTRY_BYTES != 0) return out;
   const p = changetype<usize>(buf);
-  for (let i = 0; i < buf.byteLength / ENTRY_BYTES; i++) {
+  let n = buf.byteLength / ENTRY_BYTES;
+  if (n > 1 && load<u64>(p + <usize>(n - 1) * ENTRY_BYTES) == SKETCH_MAGIC) n--;
+  for (let i = 0; i < n; i++) {
     const e = p + <usize>i * ENTRY_BYTES;
-    out.push([load<u64>(e), load<u64>(e, 8), load<u64>(e, 16), load<u64>(e, 24)]);
+    const w = load<u64>(e, 24);
+    out.push([load<u64>(e), load<u64>(e, 8), load<u64>(e, 16), w & SCALE_MASK, usesOf(w)]);
   }
   return out;
 }

@@ -1,5 +1,5 @@
 // The tagging filter's configuration: parsed and checked once; every error names the field.
-import { ConfigObject, parseConfig, isHeaderName, fmt } from "../../sdk/config";
+import { ConfigObject, parseConfig, isHeaderName, quoteExcerpt, fmt } from "../../sdk/config";
 import { Condition, parseCondition } from "../common/condition";
 import { Source, parseSource } from "../common/source";
 import { percentToBuckets, fnv1a64, BUCKETS } from "../common/hash";
@@ -55,22 +55,40 @@ export function isValidTag(s: string): bool {
 function readTag(cfg: ConfigObject, key: string, required: bool): string {
   const tag = required ? cfg.requiredStr(key) : cfg.str(key, "");
   if (tag.length && !isValidTag(tag)) {
-    cfg.fail(key, "\"" + tag + "\" is not a valid tag (1–64 characters: letters, digits, '-', '_', '.', '~')");
+    cfg.fail(key, quoteExcerpt(tag) + " is not a valid tag (1–64 characters: letters, digits, '-', '_', '.', '~')");
   }
   return tag;
 }
 
+/** Most rules (evaluated in order per request; names are checked pairwise at configure time). */
+export const MAX_RULES: i32 = 1000;
+/** Most weighted splits. */
+export const MAX_WEIGHTS: i32 = 100;
+
+const FIELDS: string[] = [
+  "header", "baggageKey", "override", "clearRouteCache", "responseHeader", "defaultTag", "baggageMaxBytes",
+  "baggageMaxMembers", "rules", "weights", "weightKey",
+];
+const RULE_FIELDS: string[] = ["name", "tag", "match"];
+const WEIGHT_FIELDS: string[] = ["tag", "percent"];
+const WEIGHT_KEY_FIELDS: string[] = ["source", "name", "salt"];
+
+/**
+ * Reads and checks the whole configuration. Every problem is reported (up to the SDK's bound), each
+ * with its field path; `error` is empty when the configuration is valid.
+ */
 export function parseTaggingConfig(text: string): TaggingConfig {
   const out = new TaggingConfig();
   const cfg = parseConfig(text);
   if (!cfg.ok()) { out.error = cfg.error(); return out; }
+  cfg.allowOnly(FIELDS);
 
   out.header = cfg.headerName("header", "x-mesh-tag");
-  if (out.header.length == 0 && cfg.ok()) cfg.fail("header", "must not be empty");
+  if (out.header.length == 0) cfg.fail("header", "must not be empty");
   if (out.header == "baggage") cfg.fail("header", "must not be the baggage header");
   out.baggageKey = cfg.str("baggageKey", "mesh-tag");
   if (out.baggageKey.length && !isHeaderName(out.baggageKey)) {
-    cfg.fail("baggageKey", "\"" + out.baggageKey + "\" is not a valid baggage key (an RFC 9110 token)");
+    cfg.fail("baggageKey", quoteExcerpt(out.baggageKey) + " is not a valid baggage key (an RFC 9110 token)");
   }
   out.overrideIncoming = cfg.bool("override", false);
   out.clearRouteCache = cfg.bool("clearRouteCache", true);
@@ -79,43 +97,42 @@ export function parseTaggingConfig(text: string): TaggingConfig {
   if (out.defaultTag.length) out.noteTag(out.defaultTag);
   out.baggageMaxBytes = <i32>cfg.int("baggageMaxBytes", DEFAULT_MAX_BYTES, 256, 65536);
   out.baggageMaxMembers = <i32>cfg.int("baggageMaxMembers", DEFAULT_MAX_MEMBERS, 64, 1024);
-  if (!cfg.ok()) { out.error = cfg.error(); return out; }
 
-  const rules = cfg.arr("rules");
+  const rules = cfg.arr("rules", MAX_RULES);
   if (rules !== null) {
-    for (let i = 0; i < rules.length && cfg.ok(); i++) {
+    for (let i = 0; i < rules.length; i++) {
       const r = rules.obj(i);
-      if (r === null) break;
+      if (r === null) continue; // recorded; go on to the next rule's problems
+      r.allowOnly(RULE_FIELDS);
       const name = r.str("name", "rule" + i.toString());
-      if (name.length == 0) { r.fail("name", "must not be empty"); break; }
-      if (name == "weights" || name == "defaultTag") { r.fail("name", "\"" + name + "\" is reserved (metrics use it)"); break; }
-      const tag = readTag(r, "tag", true);
-      if (!cfg.ok()) break;
-      if (!r.has("match")) { r.fail("match", "is required (a condition; use defaultTag for a catch-all)"); break; }
-      const m = r.obj("match");
-      if (m === null) break;
-      const cond = parseCondition(m);
-      if (cond === null || !r.rejectUnknown()) break;
+      if (name.length == 0) r.fail("name", "must not be empty");
+      if (name == "weights" || name == "defaultTag") r.fail("name", "\"" + name + "\" is reserved (metrics use it)");
       for (let k = 0; k < out.rules.length; k++) {
-        if (out.rules[k].name == name) { r.fail("name", "\"" + name + "\" is already used by rules[" + k.toString() + "]"); break; }
+        if (out.rules[k].name == name) { r.fail("name", quoteExcerpt(name) + " is already used by rules[" + k.toString() + "]"); break; }
       }
+      const tag = readTag(r, "tag", true);
+      if (!r.has("match")) { r.fail("match", "is required (a condition; use defaultTag for a catch-all)"); continue; }
+      const m = r.obj("match"); // null (or another non-object) is refused by the reader, naming the rule
+      if (m === null) continue;
+      const cond = parseCondition(m);
+      if (cond === null || !r.ok()) continue;
       out.rules.push(new Rule(name, tag, cond));
       out.noteTag(tag);
     }
   }
-  if (!cfg.ok()) { out.error = cfg.error(); return out; }
 
-  const weights = cfg.arr("weights");
+  const weights = cfg.arr("weights", MAX_WEIGHTS);
   if (weights !== null) {
     let total: u32 = 0;
     let sum: f64 = 0;
-    for (let i = 0; i < weights.length && cfg.ok(); i++) {
+    for (let i = 0; i < weights.length; i++) {
       const w = weights.obj(i);
-      if (w === null) break;
+      if (w === null) continue;
+      w.allowOnly(WEIGHT_FIELDS);
       const tag = readTag(w, "tag", true);
-      if (!w.has("percent") && cfg.ok()) { w.fail("percent", "is required"); break; }
+      if (!w.has("percent")) { w.fail("percent", "is required"); continue; }
       const percent = w.num("percent", 0, 0, 100);
-      if (!cfg.ok() || !w.rejectUnknown()) break;
+      if (!w.ok()) continue;
       sum += percent;
       const width = percentToBuckets(percent);
       if (total + width > BUCKETS) {
@@ -128,15 +145,15 @@ export function parseTaggingConfig(text: string): TaggingConfig {
     }
   }
   const key = cfg.obj("weightKey");
-  if (key !== null && cfg.ok()) {
+  if (key !== null) {
+    key.allowOnly(WEIGHT_KEY_FIELDS);
     out.weightKey = parseSource(key);
     out.weightSalt = key.str("salt", "");
     out.weightSaltHash = fnv1a64(out.weightSalt);
-    if (cfg.ok()) key.rejectUnknown();
-    if (cfg.ok() && out.weights.length == 0) cfg.fail("weightKey", "is only used with weights");
+    if (!cfg.has("weights") || (weights !== null && weights.length == 0)) cfg.fail("weightKey", "is only used with weights");
   }
-  if (cfg.ok()) cfg.rejectUnknown();
   out.error = cfg.error();
+  if (out.error.length == 0 && !cfg.ok()) out.error = "invalid configuration";
   return out;
 }
 

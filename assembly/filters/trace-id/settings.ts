@@ -1,6 +1,6 @@
 // The filter's JSON configuration, read and checked once at configure time into plain fields the
 // request path uses directly (pre-encoded header names, an integer sampling threshold).
-import { parseConfig, ConfigObject, JsonKind, JsonNumber } from "../../index";
+import { parseConfig, ConfigObject, JsonKind, JsonNumber, quoteExcerpt, suggestion } from "../../index";
 import { RawName } from "../../sdk/rawheaders";
 import { TracestatePolicy, MAX_LIST_BYTES } from "./tracestate";
 
@@ -85,9 +85,11 @@ export function parseSettings(text: string): Settings | null {
     if (s.requestIdHeader === null && s.filterStateValue == StateValue.RequestId && c.ok()) {
       c.fail("filterStateValue", "\"requestId\" needs requestIdHeader");
     }
+    // Every field is read above (no early return), so "unread" is exactly "unknown": the typo gets the
+    // closest name a reader asked for.
     c.rejectUnknown();
   }
-  if (!c.ok()) { settingsError = c.error(); return null; }
+  if (!c.ok()) { settingsError = c.error(); if (settingsError.length == 0) settingsError = "invalid configuration"; return null; }
   return s;
 }
 
@@ -98,15 +100,15 @@ function optionalName(name: string): RawName | null {
 /** A list of format names; unknown or repeated names are errors naming the item. */
 function formats(c: ConfigObject, key: string): Format[] {
   const out = new Array<Format>();
-  const names = c.strList(key);
+  const names = c.strList(key, 8);
   for (let i = 0; i < names.length; i++) {
     const idx = FORMAT_NAMES.indexOf(names[i]);
     const at = key + "[" + i.toString() + "]";
     if (idx < 0) {
-      c.fail(at, "unknown format \"" + names[i] + "\" (expected one of: " + FORMAT_NAMES.join(", ") + ")");
-      break;
+      c.fail(at, "unknown format " + quoteExcerpt(names[i]) + suggestion(names[i], FORMAT_NAMES) + " (expected one of: " + FORMAT_NAMES.join(", ") + ")");
+      continue;
     }
-    if (out.includes(<Format>idx)) { c.fail(at, "format \"" + names[i] + "\" is listed twice"); break; }
+    if (out.includes(<Format>idx)) { c.fail(at, "format \"" + names[i] + "\" is listed twice"); continue; }
     out.push(<Format>idx);
   }
   return out;
@@ -118,7 +120,7 @@ function identifier(c: ConfigObject, key: string, def: string = ""): string {
   for (let i = 0; i < s.length; i++) {
     const ch = s.charCodeAt(i);
     const ok = (ch >= 0x30 && ch <= 0x39) || ((ch | 0x20) >= 0x61 && (ch | 0x20) <= 0x7a) || ch == 0x2e || ch == 0x5f || ch == 0x2d;
-    if (!ok) { c.fail(key, "\"" + s + "\" may only contain letters, digits, '.', '_' and '-'"); return def; }
+    if (!ok) { c.fail(key, quoteExcerpt(s) + " may only contain letters, digits, '.', '_' and '-'"); return def; }
   }
   return s;
 }
@@ -129,7 +131,7 @@ function identifier(c: ConfigObject, key: string, def: string = ""): string {
  */
 function rate(c: ConfigObject, key: string, def: f64): f64 {
   const v = c.raw(key);
-  if (v === null || v.kind == JsonKind.Null) return def;
+  if (v === null) return def;
   if (v.kind != JsonKind.Number) { c.fail(key, "expected number, got " + v.kindName()); return def; }
   const n = (<JsonNumber>v).value;
   if (!(n >= 0.0 && n <= 1.0)) { c.fail(key, "must be a number between 0 and 1 (a fraction of new traces)"); return def; }

@@ -245,7 +245,7 @@ describe("combinators", () => {
 describe("configuration errors name the field and the reason", () => {
   it("unknown operator and source", () => {
     expect(cond(leaf(UID, "eqals", "\"value\": \"1\""))).toBeNull();
-    expect(lastError).toBe("match.operator: unknown value \"eqals\" (expected one of: equals, notEquals, prefix, suffix, contains, in, present, absent, range, modulo, percentage, cidr)");
+    expect(lastError).toBe("match.operator: unknown value \"eqals\"; did you mean \"equals\"? (expected one of: equals, notEquals, prefix, suffix, contains, in, present, absent, range, modulo, percentage, cidr)");
     expect(cond("{\"source\": \"body\", \"operator\": \"present\"}")).toBeNull();
     expect(lastError).toBe("match.source: unknown value \"body\" (expected one of: header, cookie, query, path, method, authority, sourceIp, property)");
   });

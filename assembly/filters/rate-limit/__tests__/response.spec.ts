@@ -27,6 +27,18 @@ describe("limited response headers", () => {
     expect(pairs[0].value).toBe("1");
   });
 
+  it("never emits a configured pair that would inject a header line (D5, defence in depth)", () => {
+    const h = new LimitedHeaders([
+      makeHeaderPair("x-a", "1\r\nx-injected: yes"), makeHeaderPair("x-b", "a\0b"), makeHeaderPair("x-c\nd", "v"),
+      makeHeaderPair("x-ok", "tab\tok"),
+    ]);
+    const pairs = deserializeHeaders(h.ptr, h.build(1, false, String.UTF8.encode("5"), 0));
+    expect(pairs.length).toBe(2);
+    expect(pairs[0].key).toBe("retry-after");
+    expect(pairs[1].key).toBe("x-ok");
+    expect(pairs[1].value).toBe("tab\tok");
+  });
+
   it("writes digits", () => {
     const p = memory.data(24);
     expect(writeDigits(p, 0)).toBe(1);

@@ -113,10 +113,41 @@ describe("rate-limit settings", () => {
     expect(errorOf(`{"rules": [{"name": "a", "tokens": 1, "maxKeys": 10}]}`)).toBe("rules[0].maxKeys: only applies to a rule with a key");
     expectIncludes(errorOf(`{"rules": [{"name": "a", "tokens": 1, "key": [{"source": "method"}], "maxKeys": 0}]}`), "rules[0].maxKeys:");
     expectIncludes(errorOf(`{"rules": [{"name": "a", "tokens": 1, "missingKey": "drop"}]}`), "rules[0].missingKey: unknown value");
-    expect(errorOf(`{"rules": [{"name": "a", "tokens": 1, "token": 2}]}`)).toBe("rules[0].token: unknown field");
-    expect(errorOf(`{"rulez": [], "rules": [{"name": "a", "tokens": 1}]}`)).toBe("rulez: unknown field");
+    expect(errorOf(`{"rules": [{"name": "a", "tokens": 1, "token": 2}]}`)).toBe("rules[0].token: unknown field; did you mean \"tokens\"?");
+    expect(errorOf(`{"rulez": [], "rules": [{"name": "a", "tokens": 1}]}`)).toBe("rulez: unknown field; did you mean \"rules\"?");
     expectIncludes(errorOf(`{"response": {"status": 99}, "rules": [{"name": "a", "tokens": 1}]}`), "response.status:");
-    expectIncludes(errorOf(`{"response": {"headers": {"bad header": "x"}}, "rules": [{"name": "a", "tokens": 1}]}`), "response.headers.bad header:");
+    expectIncludes(errorOf(`{"response": {"headers": {"bad header": "x"}}, "rules": [{"name": "a", "tokens": 1}]}`), "response.headers[\"bad header\"]: \"bad header\" is not a valid header name");
     expectIncludes(errorOf(`{"rateLimitHeaders": "some", "rules": [{"name": "a", "tokens": 1}]}`), "rateLimitHeaders: unknown value");
+  });
+});
+
+describe("rate-limit settings: strict (D4, D5, D8)", () => {
+  it("{\"rules\": null} gets a real message, and so do other nulls", () => {
+    expect(errorOf(`{"rules": null}`)).toBe("rules: expected array, got null");
+    expect(errorOf(`{"rules": [{"name": "a", "tokens": null}]}`)).toBe("rules[0].tokens: expected number, got null");
+    expect(errorOf(`{"rules": [{"name": "a", "tokens": 1, "match": null}]}`)).toBe("rules[0].match: expected object, got null");
+    expect(errorOf(`{"rules": [{"name": "a", "tokens": 1, "key": [{"source": null}]}]}`)).toBe("rules[0].key[0].source: expected string, got null");
+    expect(errorOf(`{"response": null, "rules": [{"name": "a", "tokens": 1}]}`)).toBe("response: expected object, got null");
+  });
+  it("refuses response header values with CR, LF or NUL (header injection)", () => {
+    expect(errorOf(`{"response": {"headers": {"x-a": "1\\r\\nx-injected: yes"}}, "rules": [{"name": "a", "tokens": 1}]}`))
+      .toBe("response.headers.x-a: a header value must not contain CR, LF, NUL or other control characters; \"1\\r\\nx-injected: yes\" has CR at index 1");
+    expectIncludes(errorOf(`{"response": {"headers": {"x-a": "a\\nb"}}, "rules": [{"name": "a", "tokens": 1}]}`), "has LF at index 1");
+    expectIncludes(errorOf(`{"response": {"headers": {"x-a": "a\\u0000"}}, "rules": [{"name": "a", "tokens": 1}]}`), "has NUL at index 1");
+    const ok = parse(`{"response": {"headers": {"x-a": "tab\\there é"}}, "rules": [{"name": "a", "tokens": 1}]}`);
+    expect(ok.responseHeaders[0].value).toBe("tab\there é");
+  });
+  it("reports every rule's problems, with the closest field name for typos", () => {
+    expect(errorOf(`{"rules": [{"name": "a", "tokns": 1}, {"name": "b c", "tokens": 0}]}`))
+      .toBe("rules[0].tokns: unknown field; did you mean \"tokens\"?; rules[0].tokens: is required (tokens added per interval); " +
+        "rules[1].name: \"b c\" must be 1–64 letters, digits, _ or -; rules[1].tokens: must be between 1 and 1000000000, got 0");
+  });
+  it("bounds response headers and key parts", () => {
+    let h = "";
+    for (let i = 0; i < 65; i++) h += (i ? "," : "") + "\"x-h" + i.toString() + "\": \"v\"";
+    expect(errorOf(`{"response": {"headers": {` + h + `}}, "rules": [{"name": "a", "tokens": 1}]}`)).toBe("response.headers: at most 64 headers, got 65");
+    let k = "";
+    for (let i = 0; i < 17; i++) k += (i ? "," : "") + "{\"source\": \"header\", \"name\": \"x-k" + i.toString() + "\"}";
+    expect(errorOf(`{"rules": [{"name": "a", "tokens": 1, "key": [` + k + `]}]}`)).toBe("rules[0].key: at most 16 items, got 17");
   });
 });

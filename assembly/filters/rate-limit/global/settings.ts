@@ -1,7 +1,7 @@
 // The `global` section of the rate-limit configuration: which rate-limit service to ask (a gRPC cluster
 // and a domain) and the rules whose descriptors it is asked about. Parsed once at configure time into
 // pre-encoded protobuf fragments, so a request only copies its values.
-import { ConfigObject, ConfigArray, Counter, Histogram, RawName } from "../../../index";
+import { ConfigObject, ConfigArray, Counter, Histogram, RawName, quoteExcerpt } from "../../../index";
 import { Condition, Source, parseCondition, parseSource } from "../../common";
 import { encodeStringField } from "./rls-codec";
 import { isName, nameRule } from "../names";
@@ -128,7 +128,7 @@ export function parseGlobal(cfg: ConfigObject, shadowAll: bool): GlobalSettings 
   for (let i = 0; i < list.length; i++) {
     const r = parseRule(list, i, shadowAll);
     if (r === null) return null;
-    if (names.includes(r.name)) { list.fail(i, "name \"" + r.name + "\" is used by another global rule"); return null; }
+    if (names.includes(r.name)) { list.fail(i, "name " + quoteExcerpt(r.name) + " is used by another global rule"); return null; }
     names.push(r.name);
     rules[i] = r;
   }

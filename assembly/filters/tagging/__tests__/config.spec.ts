@@ -33,14 +33,14 @@ describe("tagging configuration", () => {
   });
   it("names the rule and field of every problem", () => {
     expect(err("{\"rules\": [{\"tag\": \"gray\", \"match\": {\"source\": \"header\", \"name\": \"u\", \"operator\": \"eqals\", \"value\": \"1\"}}]}"))
-      .toBe("rules[0].match.operator: unknown value \"eqals\" (expected one of: equals, notEquals, prefix, suffix, contains, in, present, absent, range, modulo, percentage, cidr)");
+      .toBe("rules[0].match.operator: unknown value \"eqals\"; did you mean \"equals\"? (expected one of: equals, notEquals, prefix, suffix, contains, in, present, absent, range, modulo, percentage, cidr)");
     expect(err("{\"weights\": [{\"tag\": \"a\", \"percent\": 60}, {\"tag\": \"b\", \"percent\": 50}]}"))
       .toBe("weights[1]: percent values add up to 110 (must be at most 100)");
     expect(err("{\"rules\": [{\"tag\": \"a\", \"match\": " + UID + "}, {\"tag\": \"b\", \"match\": {\"source\": \"sourceIp\", \"operator\": \"cidr\", \"values\": [\"10.0.0.0/40\"]}}]}"))
       .toBe("rules[1].match.values[0]: \"10.0.0.0/40\": prefix length must be 0–32");
     expect(err("{\"rules\": [{\"tag\": \"a\", \"match\": {\"source\": \"header\", \"name\": \"u\", \"operator\": \"modulo\", \"remainder\": 1}}]}"))
       .toBe("rules[0].match.divisor: is required for operator \"modulo\"");
-    expect(err("{\"rules\": [{}]}")).toBe("rules[0].tag: is required");
+    expect(err("{\"rules\": [{}]}")).toBe("rules[0].tag: is required; rules[0].match: is required (a condition; use defaultTag for a catch-all)");
     expect(err("{\"rules\": [{\"tag\": \"gray\"}]}")).toBe("rules[0].match: is required (a condition; use defaultTag for a catch-all)");
     expect(err("{\"rules\": [{\"tag\": \"gray\", \"match\": {}}]}")).toBe("rules[0].match.source: is required (a condition is all, any, not, or source + operator)");
     expect(err("{\"rules\": [{\"tag\": \"gray\", \"match\": {\"any\": []}}]}")).toBe("rules[0].match.any: must not be empty");
@@ -50,7 +50,7 @@ describe("tagging configuration", () => {
       .toBe("rules[1].name: \"x\" is already used by rules[0]");
     expect(err("{\"rules\": [{\"name\": \"weights\", \"tag\": \"a\", \"match\": " + UID + "}]}"))
       .toBe("rules[0].name: \"weights\" is reserved (metrics use it)");
-    expect(err("{\"rules\": [{\"tag\": \"a\", \"match\": " + UID + ", \"mtach\": 1}]}")).toBe("rules[0].mtach: unknown field");
+    expect(err("{\"rules\": [{\"tag\": \"a\", \"match\": " + UID + ", \"mtach\": 1}]}")).toBe("rules[0].mtach: unknown field; did you mean \"match\"?");
     expect(err("{\"weights\": [{\"tag\": \"a\", \"percent\": 101}]}")).toBe("weights[0].percent: must be between 0 and 100, got 101");
     expect(err("{\"weights\": [{\"tag\": \"a\"}]}")).toBe("weights[0].percent: is required");
     expect(err("{\"weightKey\": {\"source\": \"cookie\", \"name\": \"uid\"}}")).toBe("weightKey: is only used with weights");
@@ -59,8 +59,8 @@ describe("tagging configuration", () => {
     expect(err("{\"header\": \"baggage\"}")).toBe("header: must not be the baggage header");
     expect(err("{\"baggageKey\": \"a b\"}")).toBe("baggageKey: \"a b\" is not a valid baggage key (an RFC 9110 token)");
     expect(err("{\"baggageMaxMembers\": 10}")).toBe("baggageMaxMembers: must be between 64 and 1024, got 10");
-    expect(err("{\"defaultTag\": \"\\u00e9\"}").startsWith("defaultTag: \"é\" is not a valid tag")).toBe(true);
-    expect(err("{\"overide\": true}")).toBe("overide: unknown field");
+    expect(err("{\"defaultTag\": \"\\u00e9\"}").startsWith("defaultTag: \"\\u00e9\" is not a valid tag")).toBe(true);
+    expect(err("{\"overide\": true}")).toBe("overide: unknown field; did you mean \"override\"?");
     expect(err("{\"rules\": {}}")).toBe("rules: expected array, got object");
     expect(err("[1]")).toBe("configuration must be a JSON object, got array");
   });
@@ -71,5 +71,38 @@ describe("tagging configuration", () => {
     expect(isValidTag("a".repeat(65))).toBe(false);
     expect(isValidTag("a,b")).toBe(false);
     expect(isValidTag("a;b")).toBe(false);
+  });
+});
+
+describe("tagging configuration: strict (issue D4, D8)", () => {
+  it("\"match\": null is refused, and does not drop the later rules silently", () => {
+    const c = parseTaggingConfig("{\"rules\": [{\"name\": \"a\", \"tag\": \"gray\", \"match\": null}, {\"name\": \"b\", \"tag\": \"blue\", \"match\": " + UID + "}]}");
+    expect(c.error).toBe("rules[0].match: expected object, got null");
+  });
+  it("null for source, operator, tag, header, rules is refused with the path", () => {
+    expect(err("{\"rules\": [{\"tag\": \"gray\", \"match\": {\"source\": null, \"name\": \"u\", \"operator\": \"present\"}}]}"))
+      .toBe("rules[0].match.source: expected string, got null");
+    expect(err("{\"rules\": [{\"tag\": \"gray\", \"match\": {\"source\": \"header\", \"name\": \"u\", \"operator\": null}}]}"))
+      .toBe("rules[0].match.operator: expected string, got null");
+    expect(err("{\"rules\": [{\"tag\": null, \"match\": " + UID + "}]}")).toBe("rules[0].tag: expected string, got null");
+    expect(err("{\"header\": null}")).toBe("header: expected string, got null");
+    expect(err("{\"rules\": null}")).toBe("rules: expected array, got null");
+    expect(err("{\"weightKey\": null}")).toBe("weightKey: expected object, got null");
+  });
+  it("reports the problems of every rule, not just the first", () => {
+    expect(err("{\"rules\": [{\"tag\": \"gr ay\", \"match\": " + UID + "}, {\"tag\": \"b\"}, {\"tag\": \"c\", \"mach\": {}}], \"overide\": 1}"))
+      .toBe("overide: unknown field; did you mean \"override\"?; " +
+        "rules[0].tag: \"gr ay\" is not a valid tag (1–64 characters: letters, digits, '-', '_', '.', '~'); " +
+        "rules[1].match: is required (a condition; use defaultTag for a catch-all); " +
+        "rules[2].mach: unknown field; did you mean \"match\"?; rules[2].match: is required (a condition; use defaultTag for a catch-all)");
+  });
+  it("quotes a huge bad value as a short escaped excerpt", () => {
+    const e = err("{\"defaultTag\": \"" + "\\n".repeat(100000) + "\"}");
+    expect(e).toBe("defaultTag: \"" + "\\n".repeat(32) + "…\" (100000 characters) is not a valid tag (1–64 characters: letters, digits, '-', '_', '.', '~')");
+  });
+  it("bounds the number of rules", () => {
+    let rules = "";
+    for (let i = 0; i <= 1000; i++) rules += (i ? "," : "") + "{\"tag\": \"a\", \"match\": {\"source\": \"path\", \"operator\": \"present\"}}";
+    expect(err("{\"rules\": [" + rules + "]}")).toBe("rules: at most 1000 items, got 1001");
   });
 });

@@ -61,7 +61,7 @@ describe("trace-id settings", () => {
   });
   it("refuses an unknown format, naming the item", () => {
     expect(err('{"emit": ["w3c", "jaeger"]}')).toBe('emit[1]: unknown format "jaeger" (expected one of: w3c, b3, b3multi)');
-    expect(err('{"extract": ["W3C"]}')).toBe('extract[0]: unknown format "W3C" (expected one of: w3c, b3, b3multi)');
+    expect(err('{"extract": ["W3C"]}')).toBe('extract[0]: unknown format "W3C"; did you mean "w3c"? (expected one of: w3c, b3, b3multi)');
     expect(err('{"extract": ["b3", "b3"]}')).toBe('extract[1]: format "b3" is listed twice');
     expect(err('{"emit": "zipkin"}')).toBe('emit[0]: unknown format "zipkin" (expected one of: w3c, b3, b3multi)');
     expect(err('{"emit": 3}')).toBe("emit: expected array of strings, got number");
@@ -78,7 +78,7 @@ describe("trace-id settings", () => {
   it("refuses unknown values, unknown fields and inconsistent settings", () => {
     expect(err('{"mode": "hop"}')).toBe('mode: unknown value "hop" (expected one of: propagate, span)');
     expect(err('{"requestIdFormat": "ulid"}')).toBe('requestIdFormat: unknown value "ulid" (expected one of: uuid4, traceId, traceIdUuid)');
-    expect(err('{"sampleRates": 0.5}')).toBe("sampleRates: unknown field");
+    expect(err('{"sampleRates": 0.5}')).toBe("sampleRates: unknown field; did you mean \"sampleRate\"?");
     expect(err('{"requestIdHeader": "", "echoRequestIdHeader": "x-request-id"}'))
       .toBe("echoRequestIdHeader: needs requestIdHeader (there is no request id to echo)");
     expect(err('{"filterStateProperty": "a b"}')).toBe("filterStateProperty: \"a b\" may only contain letters, digits, '.', '_' and '-'");
@@ -88,3 +88,17 @@ describe("trace-id settings", () => {
   });
 });
 
+describe("trace-id settings: strict (D4, D8)", () => {
+  it("refuses null with the field path", () => {
+    expect(err('{"sampleRate": null}')).toBe("sampleRate: expected number, got null");
+    expect(err('{"requestIdHeader": null}')).toBe("requestIdHeader: expected string, got null");
+    expect(err('{"emit": null}')).toBe("emit: expected array of strings, got null");
+    expect(err('{"mode": null}')).toBe("mode: expected string, got null");
+  });
+  it("reports every problem, with escaped excerpts and suggestions", () => {
+    expect(err('{"mode": "spam", "emit": ["w3", "b3"], "echoTraceIdHeader": "a\\r\\nb", "sampelRate": 1}'))
+      .toBe('mode: unknown value "spam"; did you mean "span"? (expected one of: propagate, span); ' +
+        'emit[0]: unknown format "w3"; did you mean "w3c"? (expected one of: w3c, b3, b3multi); ' +
+        'echoTraceIdHeader: "a\\r\\nb" is not a valid header name; sampelRate: unknown field; did you mean "sampleRate"?');
+  });
+});
