@@ -103,6 +103,7 @@ const CASES: BenchCase[] = [
   { name: "tagging: 10 rules, miss all", sdk: OUR_SDK, wasm: "build/tagging.wasm", rootId: "tagging", config: TAGGING_10, request: { ...REQUEST, "x-user-id": "5" } },
   { name: "tagging: 10 rules, hit first", sdk: OUR_SDK, wasm: "build/tagging.wasm", rootId: "tagging", config: TAGGING_10, request: { ...REQUEST, "x-canary": "1" } },
   { name: "tagging: 10 rules, hit last", sdk: OUR_SDK, wasm: "build/tagging.wasm", rootId: "tagging", config: TAGGING_10, request: { ...REQUEST, "x-user-id": "120" } },
+  { name: "single-headers: 2 names, whole map read", sdk: OUR_SDK, wasm: "build/single-headers.wasm", rootId: "single_headers", config: { headers: ["x-mesh-tag", "traceparent"] }, request: { ...REQUEST, "x-mesh-tag": "gray" } },
 ];
 /** Modules that are test fixtures, not filters. */
 const SKIP = new Set(["abi-probe", "trap-on-header"]);
