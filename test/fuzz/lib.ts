@@ -29,6 +29,17 @@ export function progress(name: string, of: number): void {
 /** Runs counted per property name so far (for the summary `npm run fuzz` prints). */
 export function runCounts(): Map<string, number> { return totals; }
 
+/** Milliseconds one call of `fn` takes, fastest of `reps` (noise only slows): for cost ratios within a run. */
+export function fastestMs(fn: () => void, reps = 5): number {
+  let best = Infinity;
+  for (let i = 0; i < reps; i++) {
+    const t0 = process.hrtime.bigint();
+    fn();
+    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return best;
+}
+
 /** fc.assert with the seed and run count; a failure message carries the seed and path to replay. */
 export function check<T>(name: string, quick: number, prop: fc.IProperty<T> | fc.IAsyncProperty<T>): void | Promise<void> {
   return fc.assert(prop as fc.IAsyncProperty<T>, { seed: SEED, numRuns: runs(quick), endOnFailure: true });

@@ -6,7 +6,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ProxyHost, encodeText, type HeaderValue, type HttpStream } from "../../src/host/index.js";
-import { assertCleanHeaders, check, invalidUtf8, progress, runs, wasm } from "./lib.js";
+import { assertCleanHeaders, check, fastestMs, invalidUtf8, progress, runs, wasm } from "./lib.js";
 
 const TAGS = ["stable", "gray"];
 const CONFIG = {
@@ -26,16 +26,8 @@ function send(h: ProxyHost, pairs: [string, HeaderValue][], path = "/"): HttpStr
   return s;
 }
 
-/** Milliseconds per request, fastest of `reps` (noise only slows). */
-function cost(h: ProxyHost, pairs: [string, HeaderValue][], path: string, reps = 5): number {
-  let best = Infinity;
-  for (let i = 0; i < reps; i++) {
-    const t0 = process.hrtime.bigint();
-    send(h, pairs, path);
-    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return best;
-}
+/** Milliseconds per request, fastest of 5. */
+const cost = (h: ProxyHost, pairs: [string, HeaderValue][], path: string): number => fastestMs(() => { send(h, pairs, path); });
 
 describe("tagging: request-time properties (D1, D2, D3, D7)", () => {
   test("D1: any repeated unit in baggage, cookie or query costs at most a few times a normal value of the same size", async () => {
