@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ProxyHost, type HttpStream, type GrpcCall } from "../../src/host/index.js";
+import { testRefusals } from "./lib/refusals.js";
 
 const WASM = "build/rate-limit.wasm";
 const RLS_PROTO = ".tools/bin/rls-proto";
@@ -58,14 +59,7 @@ describe("rate-limit global: configuration errors name the field", () => {
     [{ global: { ...GLOBAL, failureMode: "deny" } }, "rate-limit: global.failureMode: unknown field"],
     [{}, "rate-limit: rules: is required"],
   ];
-  for (const [config, message] of cases) {
-    test(message, async () => {
-      const h = await ProxyHost.create({ wasm: WASM, rootId: "rate_limit", pluginConfig: config });
-      assert.equal(h.configured, false);
-      const errors = h.logMessages("error");
-      assert.ok(errors.some((m) => m.startsWith(message)), `expected "${message}…" in ${JSON.stringify(errors)}`);
-    });
-  }
+  testRefusals(WASM, "rate_limit", cases);
 });
 
 describe("rate-limit global: the request the service receives (decoded by the reference implementation)", () => {

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ProxyHost, type HttpStream, type StepResult } from "../../src/host/index.js";
+import { testRefusals } from "./lib/refusals.js";
 
 const WASM = "build/rate-limit.wasm";
 
@@ -43,14 +44,7 @@ describe("rate-limit: configuration errors refuse the plugin, naming rule and fi
     [{ rules: [] }, "rate-limit: rules: must not be empty"],
     ["{not json", "rate-limit: configuration is not valid JSON"],
   ];
-  for (const [config, message] of cases) {
-    test(message, async () => {
-      const h = await ProxyHost.create({ wasm: WASM, rootId: "rate_limit", pluginConfig: config });
-      assert.equal(h.configured, false);
-      const errors = h.logMessages("error");
-      assert.ok(errors.some((m) => m.startsWith(message)), `expected "${message}…" in ${JSON.stringify(errors)}`);
-    });
-  }
+  testRefusals(WASM, "rate_limit", cases);
 });
 
 describe("rate-limit: one bucket", () => {
