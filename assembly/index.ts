@@ -9,6 +9,7 @@ export {
   send_local_response, continue_request, continue_response, log,
 } from "./sdk/context";
 export { registerRootContext, setVmContext, VmContext, RootFactory } from "./sdk/registry";
+export { ChainMember, ChainRoot, ChainContext, registerChain } from "./sdk/chain";
 export {
   lastStatus, getLogLevel, logEnabled, getStatus, HostStatus, sendLocalResponse,
   getBufferBytes, getBufferString, getBufferSize, setBufferBytes, setBufferString,
@@ -26,6 +27,6 @@ export * from "./sdk/properties";
 export * from "./sdk/random";
 export * from "./sdk/foreign";
 export * from "./sdk/config";
-export { parseJson, jsonError, jsonQuote, JsonValue, JsonKind, JsonObject, JsonArray, JsonString, JsonNumber, JsonBool } from "./sdk/json";
+export { parseJson, parseObjectMembers, JsonRawMember, jsonError, jsonQuote, JsonValue, JsonKind, JsonObject, JsonArray, JsonString, JsonNumber, JsonBool } from "./sdk/json";
 export * from "./sdk/rawheaders";
 export * from "./sdk/headerlines";

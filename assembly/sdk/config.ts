@@ -288,7 +288,8 @@ function tooMany(n: i32, max: i32): string {
 }
 
 /** `path.key`, or `path["…"]` (an escaped excerpt) when the key is long or has spaces, quotes or control characters. */
-function joinPath(path: string, key: string): string {
+/** `path.key`, or `path["…"]` (escaped, bounded) when the key is not a plain name; long paths are elided in the middle. */
+export function joinPath(path: string, key: string): string {
   let plain = key.length > 0 && key.length <= 64;
   for (let i = 0; plain && i < key.length; i++) {
     const c = key.charCodeAt(i);

@@ -48,8 +48,17 @@ export class RootContext extends BaseContext {
    * Return false to refuse it: Envoy then fails to load the plugin. Log the reason first.
    */
   onConfigure(configuration_size: usize): bool {
-    this.configuration_ = configuration_size == 0 ? ""
-      : host.getBufferString(BufferTypeValues.PluginConfiguration, 0, <u32>configuration_size);
+    return this.configure(configuration_size == 0 ? ""
+      : host.getBufferString(BufferTypeValues.PluginConfiguration, 0, <u32>configuration_size));
+  }
+
+  /**
+   * Applies a configuration given as text: onConfigure passes the plugin configuration, a chain
+   * (sdk/chain.ts) passes this plugin's section of its own. Override this rather than onConfigure
+   * (call super.configure first, then read getConfiguration()); return false to refuse it.
+   */
+  configure(configuration: string): bool {
+    this.configuration_ = configuration;
     return true;
   }
 
@@ -153,6 +162,8 @@ export class RootContext extends BaseContext {
   }
   /** Number of callouts still waiting for an answer. */
   pendingCalls(): i32 { return this.calls.size; }
+  /** Whether the callout `id` was made through this root and still waits for its answer. */
+  hasCall(id: u32): bool { return this.calls.has(id); }
 }
 
 /** Per-stream context: override the HTTP callbacks (or the TCP ones for a network filter). */

@@ -334,6 +334,57 @@ export function parseJson(text: string): JsonValue | null {
   return v;
 }
 
+/** A member of a JSON object and its value's exact source text. */
+export class JsonRawMember {
+  constructor(public key: string, public text: string, public kind: JsonKind) {}
+}
+
+/**
+ * The members of the JSON object `text` in source order (repeats included), each value as its own
+ * source text, validated but handed on unparsed: a chain gives each plugin its section as written.
+ * Null on error, with the reason in `jsonError`; a value other than an object is an error too.
+ */
+export function parseObjectMembers(text: string): JsonRawMember[] | null {
+  const p = new Parser(text);
+  jsonError = "";
+  const out = new Array<JsonRawMember>();
+  p.ws();
+  if (p.pos >= text.length || text.charCodeAt(p.pos) != 0x7b) {
+    p.fail("expected a JSON object");
+    jsonError = p.err;
+    return null;
+  }
+  p.pos++;
+  p.ws();
+  let closed = p.pos < text.length && text.charCodeAt(p.pos) == 0x7d;
+  if (closed) p.pos++;
+  while (!closed) {
+    p.ws();
+    if (p.pos >= text.length || text.charCodeAt(p.pos) != 0x22) { p.fail("expected a string key"); break; }
+    const key = p.string();
+    if (key === null) break;
+    p.ws();
+    if (p.pos >= text.length || text.charCodeAt(p.pos) != 0x3a) { p.fail("expected ':'"); break; }
+    p.pos++;
+    p.ws();
+    const start = p.pos;
+    const v = p.value(1);
+    if (v === null) break;
+    out.push(new JsonRawMember(key, text.substring(start, p.pos), v.kind));
+    p.ws();
+    if (p.pos >= text.length) { p.fail("unterminated object"); break; }
+    const c = text.charCodeAt(p.pos++);
+    if (c == 0x7d) closed = true;
+    else if (c != 0x2c) { p.pos--; p.fail("expected ',' or '}'"); break; }
+  }
+  if (closed) {
+    p.ws();
+    if (p.pos != text.length) p.fail("unexpected trailing characters");
+  }
+  if (p.err.length) { jsonError = p.err; return null; }
+  return out;
+}
+
 /** Quotes a string as a JSON string literal (in one pass into one buffer: linear in the length). */
 export function jsonQuote(s: string): string {
   const n = s.length;
