@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { stringify } from "yaml";
 import { buildWasmImage } from "../oci/image.js";
 import { moduleInfo } from "./modules.js";
-import { CHAIN, pluginConfig, plugins, type PlanOptions, type PluginSpec } from "./plugins.js";
+import { CHAIN, MODULES, chainModulePlugin, pluginConfig, plugins, type PlanOptions, type PluginSpec } from "./plugins.js";
 
 export interface ManifestParams extends PlanOptions {
   /** registry[:port]/path, e.g. registry.example.com/wasm: images are <registry>/<module>:<tag>. */
@@ -106,12 +106,16 @@ export function manifestFiles(params: ManifestParams): Record<string, string> {
       `The gateway chain as Istio ${kind}s, in order: ${CHAIN.join(" → ")}`,
       "(phase first — AUTHN before AUTHZ — then priority, highest first).",
     ], chain.map((p) => document(p, render(p, params))), params);
+    const one = chainModulePlugin(params);
+    out[`${dir}chain-module.yaml`] = file([
+      `The gateway chain as one Istio ${kind}: the chain module (${CHAIN.join(" → ")} in one VM).`,
+    ], [document(one, render(one, params))], params);
   }
   return out;
 }
 
 /** The image digests of the modules as built now (build/<module>.wasm). */
-export async function currentDigests(modules = CHAIN): Promise<Record<string, string>> {
+export async function currentDigests(modules = MODULES): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const m of modules) out[m] = (await buildWasmImage(readFileSync(moduleInfo(m).wasm))).digest;
   return out;

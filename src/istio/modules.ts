@@ -37,7 +37,9 @@ export function registeredRootIds(name: string, root = process.cwd()): string[] 
   if (!dir) return [];
   const ids = new Set<string>();
   for (const f of tsFiles(dir)) {
-    for (const m of readFileSync(f, "utf8").matchAll(/registerRootContext\([\s\S]*?,\s*"([^"]+)"\s*\)/g)) ids.add(m[1]);
+    const text = readFileSync(f, "utf8");
+    for (const m of text.matchAll(/registerRootContext\([\s\S]*?,\s*"([^"]+)"\s*\)/g)) ids.add(m[1]);
+    for (const m of text.matchAll(/registerChain\(\s*"([^"]+)"/g)) ids.add(m[1]); // sdk/chain.ts
   }
   return [...ids];
 }

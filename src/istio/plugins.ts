@@ -21,8 +21,10 @@ export interface PluginSpec {
   phase: Phase;
   priority?: number;
   failStrategy: FailStrategy;
-  /** envoy-config/plugin-config/<config>.json */
+  /** envoy-config/plugin-config/<config>.json; for a chain module, one file per section (`sections`). */
   config: string;
+  /** The chain module's configuration: section → envoy-config/plugin-config/<file>.json. */
+  sections?: Record<string, string>;
   selector?: Record<string, string>;
   match?: { mode: Mode; ports?: number[] }[];
   /** The comment above the resource. */
@@ -32,8 +34,11 @@ export interface PluginSpec {
 export const CONFIG_DIR = join(projectRoot, "envoy-config", "plugin-config");
 export const GATEWAY = { namespace: "istio-system", selector: { istio: "ingressgateway" } };
 
+const readConfig = (name: string) => JSON.parse(readFileSync(join(CONFIG_DIR, `${name}.json`), "utf8"));
+
 export function pluginConfig(p: PluginSpec): Record<string, unknown> {
-  return JSON.parse(readFileSync(join(CONFIG_DIR, `${p.config}.json`), "utf8"));
+  if (!p.sections) return readConfig(p.config);
+  return Object.fromEntries(Object.entries(p.sections).map(([section, file]) => [section, readConfig(file)]));
 }
 
 export interface PlanOptions {
@@ -91,3 +96,25 @@ export function plugins(o: PlanOptions = {}): PluginSpec[] {
 
 /** The gateway chain: the three filters in order. */
 export const CHAIN = ["trace-id", "tagging", "rate-limit"];
+
+/**
+ * The same gateway chain as ONE WasmPlugin: the chain module (build/chain.wasm) runs trace-id →
+ * tagging → rate-limit in one VM per worker and one filter slot, each filter configured from its
+ * section — the same files as the three plugins above. Use it instead of those three, not with them.
+ */
+export function chainModulePlugin(o: PlanOptions = {}): PluginSpec {
+  return {
+    name: "edge-chain", ...GATEWAY, module: "chain", pluginName: "chain",
+    phase: "AUTHN", priority: 1000, failStrategy: o.rateLimitFailStrategy ?? "FAIL_OPEN", config: "chain",
+    sections: { traceId: "trace-id", tagging: "tagging-gateway", rateLimit: "rate-limit" },
+    about: [
+      "The gateway chain as ONE plugin: the chain module runs trace-id → tagging → rate-limit in one",
+      "Wasm VM per worker and one filter slot (a request pays the Wasm floor once, not three times),",
+      "each filter configured from its section. Deploy it instead of trace-id, tagging and rate-limit.",
+      "AUTHN with the highest priority, as trace-id: the trace starts before anything else runs. FAIL_OPEN.",
+    ],
+  };
+}
+
+/** Every module a manifest may point at: the three filters and the chain module. */
+export const MODULES = [...CHAIN, "chain"];

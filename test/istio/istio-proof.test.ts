@@ -2,7 +2,8 @@
 // WasmPlugins (and TrafficExtensions) into the gateway's filter chain and ECDS resources;
 // istio-agent's fetcher pulls each image from a real registry on 127.0.0.1, checks the sha256 and
 // writes the module file; then Envoy runs on that chain (ECDS served from files holding what the
-// agent produced) and the filters' scenarios go through it: trace header, lane, 429.
+// agent produced) and the filters' scenarios go through it: trace header, lane, 429. The chain module's
+// single WasmPlugin (chain-module.yaml) goes the same way and must pass the same scenarios.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -32,6 +33,7 @@ let digests: Record<string, string>;
 let files: Record<string, string>;
 let wasmPlugins: IstioRender;
 let trafficExtensions: IstioRender;
+let chainModule: IstioRender;
 
 function write(name: string, text: string) {
   const p = join(tmp, name);
@@ -41,7 +43,7 @@ function write(name: string, text: string) {
 
 before(async () => {
   reg = await startRegistry();
-  for (const m of FILTERS) {
+  for (const m of [...FILTERS, "chain"]) {
     const r = await cli(["push", m, `${reg.host}/wasm/${m}:0.1.0`, "-q"]);
     assert.equal(r.code, 0, r.err);
   }
@@ -54,6 +56,7 @@ before(async () => {
   });
   wasmPlugins = render("chain.yaml", "cache-wp");
   trafficExtensions = render("traffic-extension--chain.yaml", "cache-te");
+  chainModule = render("chain-module.yaml", "cache-cm");
 });
 after(async () => {
   await reg?.stop();
@@ -67,7 +70,7 @@ describe("istiod (pilot/test/xds) renders the generated WasmPlugins for the ingr
     assert.equal(r.code, 0, r.err);
     const v = await cli(["validate", dir]);
     assert.equal(v.code, 0, v.out + v.err);
-    assert.match(v.out, /^ok: 14 resource\(s\) in 8 file\(s\)/);
+    assert.match(v.out, /^ok: 16 resource\(s\) in 10 file\(s\)/);
     assert.equal(readFileSync(join(dir, "chain.yaml"), "utf8"), files["chain.yaml"]);
   });
 
@@ -206,28 +209,61 @@ describe("Envoy on the chain Istio rendered, modules from Istio's fetcher", () =
     assert.deepEqual(loaded.sort(), [...FILTERS].sort(), JSON.stringify(stats));
   });
 
+  gatewayScenarios(() => stack);
+});
+
+describe("the chain module as one WasmPlugin: rendered, fetched and run by Envoy", () => {
+  let stack: Stack;
+  before(async () => {
+    const built = envoyHttpFilters(chainModule.chains[0], chainModule.fetchedExtensionConfigs!, join(tmp, "ecds-chain"));
+    stack = await startStack({
+      node: { id: "router~10.0.0.1~istio-ingressgateway.istio-system~istio-system.svc.cluster.local", cluster: "istio-ingressgateway.istio-system" },
+      upstreams: ["stable", "gray"],
+      filters: [],
+      httpFilters: built.filters,
+      routes: [{ headers: { "x-mesh-tag": "gray" }, cluster: "gray" }, { cluster: "stable" }],
+      concurrency: 2,
+    });
+  });
+  after(() => stack?.stop());
+
+  test("one Wasm filter: root_id chain, the three config files as its sections, the chain module's image", () => {
+    assert.deepEqual(ecdsNames(chainModule.chains[0]).map(pluginOf), ["edge-chain"]);
+    const ec = chainModule.fetchedExtensionConfigs!;
+    assert.equal(ec.length, 1);
+    const c = wasmConfigOf(ec[0]);
+    assert.equal(c.root_id, "chain");
+    assert.deepEqual(JSON.parse(c.configuration.value), { traceId: config("trace-id"), tagging: config("tagging-gateway"), rateLimit: config("rate-limit") });
+    assert.equal(sha(readFileSync(c.vm_config.code.local.filename)), sha(readFileSync("build/chain.wasm")));
+  });
+
+  gatewayScenarios(() => stack);
+});
+
+/** What the gateway chain does, whether as three plugins or as the chain module. */
+function gatewayScenarios(stack: () => Stack) {
   test("trace: a new trace gets a W3C traceparent upstream and x-trace-id back; a caller's trace is continued", async () => {
-    const r = await stack.request("/", {});
+    const r = await stack().request("/", {});
     assert.equal(r.status, 200);
     assert.match(r.headers["x-trace-id"] as string, /^[0-9a-f]{32}$/);
-    const seen = stack.upstreams.stable.last()!;
+    const seen = stack().upstreams.stable.last()!;
     assert.match(seen.headers.traceparent as string, new RegExp(`^00-${r.headers["x-trace-id"]}-[0-9a-f]{16}-[0-9a-f]{2}$`));
     assert.ok(seen.headers["x-request-id"]);
     const tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-    const c = await stack.request("/", { headers: { traceparent: tp } });
+    const c = await stack().request("/", { headers: { traceparent: tp } });
     assert.equal(c.headers["x-trace-id"], "4bf92f3577b34da6a3ce929d0e0e4736");
   });
 
   test("lane: user-id % 100 == 20 and cookie beta=1 go to gray (x-mesh-tag + baggage); others and self-chosen lanes to stable", async () => {
-    const gray = await stack.request("/", { headers: { "user-id": "120" } });
+    const gray = await stack().request("/", { headers: { "user-id": "120" } });
     assert.equal(gray.headers["x-upstream"], "gray");
     assert.equal(gray.headers["x-mesh-tag"], "gray");
-    assert.match(stack.upstreams.gray.last()!.headers.baggage as string, /mesh-tag=gray/);
-    const cookie = await stack.request("/", { headers: { cookie: "a=b; beta=1" } });
+    assert.match(stack().upstreams.gray.last()!.headers.baggage as string, /mesh-tag=gray/);
+    const cookie = await stack().request("/", { headers: { cookie: "a=b; beta=1" } });
     assert.equal(cookie.headers["x-upstream"], "gray");
-    const other = await stack.request("/", { headers: { "user-id": "121" } });
+    const other = await stack().request("/", { headers: { "user-id": "121" } });
     assert.equal(other.headers["x-upstream"], "stable");
-    const chosen = await stack.request("/", { headers: { "x-mesh-tag": "gray" } });
+    const chosen = await stack().request("/", { headers: { "x-mesh-tag": "gray" } });
     assert.equal(chosen.headers["x-upstream"], "stable", "override=true: clients cannot pick a lane");
   });
 
@@ -235,7 +271,7 @@ describe("Envoy on the chain Istio rendered, modules from Istio's fetcher", () =
     const statuses: number[] = [];
     let limited;
     for (let i = 0; i < 60 && !limited; i++) {
-      const r = await stack.request("/", {});
+      const r = await stack().request("/", {});
       statuses.push(r.status);
       if (r.status === 429) limited = r;
     }
@@ -245,4 +281,4 @@ describe("Envoy on the chain Istio rendered, modules from Istio's fetcher", () =
     assert.equal(limited.headers["x-ratelimit-limit"], "20");
     assert.ok(statuses.filter((s) => s === 200).length <= 20 + 10 * 3, statuses.join(" "));
   });
-});
+}

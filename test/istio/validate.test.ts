@@ -35,7 +35,7 @@ describe("validate: the committed manifests", () => {
   test("every WasmPlugin and TrafficExtension in envoy-config/istio passes (the command, exit 0)", async () => {
     const r = await cli(["validate"]);
     assert.equal(r.code, 0, r.out + r.err);
-    assert.match(r.out, /^ok: 14 resource\(s\) in 8 file\(s\)/);
+    assert.match(r.out, /^ok: 16 resource\(s\) in 10 file\(s\)/);
   });
 });
 

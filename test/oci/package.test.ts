@@ -102,13 +102,13 @@ describe("package: the OCI image layout", () => {
 });
 
 describe("package: the command", () => {
-  test("writes the three filters' layouts and prints their digests; a missing module says to build", async () => {
+  test("writes the three filters' and the chain module's layouts and prints their digests; a missing module says to build", async () => {
     const out = join(tmp, "cli");
     const r = await cli(["package", "--out", out, "--tag", "2.0.0"]);
     assert.equal(r.code, 0, r.err);
     const lines = r.out.split("\n");
-    assert.equal(lines.length, 3);
-    for (const [i, m] of ["trace-id", "tagging", "rate-limit"].entries()) {
+    assert.equal(lines.length, 4);
+    for (const [i, m] of ["trace-id", "tagging", "rate-limit", "chain"].entries()) {
       assert.match(lines[i], new RegExp(`^${m} +sha256:[0-9a-f]{64} `));
       const { image } = await readLayout(join(out, `${m}.tar`), "2.0.0");
       assert.ok(lines[i].includes(image.digest));

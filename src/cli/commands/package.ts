@@ -3,12 +3,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { moduleFile } from "../../istio/modules.js";
 import { manifestFiles } from "../../istio/manifests.js";
-import { CHAIN } from "../../istio/plugins.js";
+import { MODULES } from "../../istio/plugins.js";
 import { packageModule } from "../../oci/index.js";
 import { CliError, parse, type Command } from "../command.js";
 import { asCliErrors } from "../user-error.js";
 
-export const FILTERS = ["trace-id", "tagging", "rate-limit"];
+/** The shipped modules: the three filters and the chain module (all three in one). */
+export const FILTERS = MODULES;
 export const DEFAULT_OUT = join("build", "oci");
 
 /** The project's version: the default image tag. */
@@ -21,11 +22,12 @@ export const command: Command = {
   usage: `usage: proxy-wasm-as package [MODULE…] [--out DIR] [--tag TAG] [--istio DIR --registry REGISTRY]
 
   MODULE   a module built by \`npm run build\` (trace-id → build/trace-id.wasm) or a .wasm file;
-           default: the three filters (${FILTERS.join(", ")})
+           default: the filters and the chain module (${FILTERS.join(", ")})
   --out    where to write DIR/<name>/ (OCI image layout) and DIR/<name>.tar (default ${DEFAULT_OUT})
   --tag    the tag recorded in the layout's index (default: the package version)
   --istio DIR         also write the Istio manifests (WasmPlugins, TrafficExtensions) of the three
-                      filters into DIR, with url oci://REGISTRY/<module>:TAG and the images' sha256
+                      filters and the chain module into DIR, with url oci://REGISTRY/<module>:TAG
+                      and the images' sha256
   --registry REGISTRY where the images will be pushed, e.g. registry.example.com/wasm
   --image-pull-secret NAME   a docker-registry Secret for a private registry (in each plugin's namespace)
   --rate-limit-fail-strategy FAIL_OPEN|FAIL_CLOSE|FAIL_RELOAD   (default FAIL_OPEN)
@@ -46,7 +48,7 @@ Next: proxy-wasm-as push ${DEFAULT_OUT}/<name> registry.example.com/wasm/<name>:
       throw new CliError(`--rate-limit-fail-strategy ${failStrategy} is not a failStrategy`, "use FAIL_OPEN, FAIL_CLOSE or FAIL_RELOAD", 2);
     }
     const modules = positionals.length ? positionals : FILTERS;
-    if (values.istio && CHAIN.some((m) => !modules.includes(m))) throw new CliError(`--istio writes the manifests of ${CHAIN.join(", ")}`, "package all three (no MODULE arguments)", 2);
+    if (values.istio && MODULES.some((m) => !modules.includes(m))) throw new CliError(`--istio writes the manifests of ${MODULES.join(", ")}`, "package them all (no MODULE arguments)", 2);
     const digests: Record<string, string> = {};
     for (const m of modules) {
       const path = moduleFile(m);
