@@ -4,6 +4,8 @@
 // line per filter (each checked once), and stop everything on Ctrl-C.
 //   PORT=10000 ADMIN_PORT=9901 CONCURRENCY=2 npm start
 //   npm start -- --no-build       reuse build/ as it is
+//   npm start -- --chain          the chain module (trace-id → tagging → rate-limit in one Wasm filter)
+//                                 in the place of those three filters
 //   npm start -- --lanes          the traffic-lane topology instead (gateway + sidecars + apps for
 //                                 A → B → C; add --strict for strict mode; LANES_PORT=10100 first port, 0 = free ports)
 // Without a usable Envoy it says why and falls back to the Node dev proxy (src/devproxy).
@@ -47,7 +49,7 @@ async function main() {
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
   try {
-    demo = await startDemo({ port: num("PORT", 10000), adminPort: num("ADMIN_PORT", 9901), concurrency: num("CONCURRENCY", 2) });
+    demo = await startDemo({ port: num("PORT", 10000), adminPort: num("ADMIN_PORT", 9901), concurrency: num("CONCURRENCY", 2), chain: process.argv.includes("--chain") });
   } catch (e) {
     // Envoy's own error lines say it best; the full log tail only when there are none.
     const lines = e.errors?.length ? e.errors.map((l) => l.replace(/^\[[^\]]*\]\[\d+\]/, "")).join("\n") : e.message;

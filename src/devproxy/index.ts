@@ -1,6 +1,6 @@
 // The dev proxy (a development host on the Node test host — not Envoy) and the demo `npm start`
 // falls back to when no Envoy is available: the same demo upstreams and filter chain as the Envoy demo.
-import { availableDemoFilters, checkTry, curlLine, DEMO_ROUTES, demoUpstreams } from "../envoy/demo.js";
+import { availableDemoFilters, chainDemoFilters, checkTry, curlLine, DEMO_FILTERS, DEMO_ROUTES, demoUpstreams } from "../envoy/demo.js";
 import { modulePath } from "../envoy/bootstrap.js";
 import { startUpstream, type Upstream } from "../envoy/upstream.js";
 import { startDevProxy, type DevProxy } from "./proxy.js";
@@ -16,11 +16,11 @@ export interface DevDemo {
 }
 
 /** Starts the demo upstreams and the dev proxy with every built demo filter, in the Envoy demo's order. */
-export async function startDevDemo(o: { port?: number; concurrency?: number; printLogs?: boolean } = {}): Promise<DevDemo & { filters: ReturnType<typeof availableDemoFilters> }> {
+export async function startDevDemo(o: { port?: number; concurrency?: number; printLogs?: boolean; chain?: boolean } = {}): Promise<DevDemo & { filters: ReturnType<typeof availableDemoFilters> }> {
   const upstreams: Upstream[] = [];
   for (const [name, respond] of Object.entries(demoUpstreams)) upstreams.push(await startUpstream(name, respond));
   const clusters = Object.fromEntries(upstreams.map((u) => [u.name, u.url]));
-  const filters = availableDemoFilters();
+  const filters = availableDemoFilters(undefined, o.chain ? chainDemoFilters() : DEMO_FILTERS);
   let proxy: DevProxy;
   try {
     proxy = await startDevProxy({
@@ -49,9 +49,9 @@ export async function startDevDemo(o: { port?: number; concurrency?: number; pri
 }
 
 /** `npm start` without Envoy: run the demo on the dev proxy, check each "try" once, print curl lines. */
-export async function main(_argv: string[] = []): Promise<void> {
+export async function main(argv: string[] = []): Promise<void> {
   const port = process.env.PORT ? Number(process.env.PORT) : 10000;
-  const demo = await startDevDemo({ port, concurrency: process.env.CONCURRENCY ? Number(process.env.CONCURRENCY) : 2 });
+  const demo = await startDevDemo({ port, concurrency: process.env.CONCURRENCY ? Number(process.env.CONCURRENCY) : 2, chain: argv.includes("--chain") });
   console.log(`\n${DEV_BANNER}\n`);
   console.log(`  listener   ${demo.proxy.url}`);
   console.log(`  upstreams  ${demo.upstreams.map((u) => `${u.name} :${u.port}`).join(", ")}   (they answer with the request they saw)`);

@@ -95,11 +95,31 @@ export const DEMO_FILTERS: DemoFilter[] = [
   },
 ];
 
+/** The chain module's members: demo module → its section in the chain's configuration (chain order). */
+const CHAIN_SECTIONS: [string, string][] = [["trace-id", "traceId"], ["tagging", "tagging"], ["rate-limit", "rateLimit"]];
+
+/**
+ * The demo with the chain module (build/chain.wasm) in the place of trace-id, tagging and rate-limit:
+ * their configurations become its sections, their tries are its tries (`npm start -- --chain`).
+ */
+export function chainDemoFilters(filters: DemoFilter[] = DEMO_FILTERS): DemoFilter[] {
+  const members = CHAIN_SECTIONS.map(([m, section]) => ({ section, f: filters.find((f) => f.module === m)! }));
+  const chain: DemoFilter = {
+    module: "chain",
+    config: Object.fromEntries(members.map(({ section, f }) => [section, f.config])),
+    about: "trace-id → tagging → rate-limit in one module and one VM: one filter slot, one Wasm floor per request",
+    tries: members.flatMap(({ f }) => f.tries),
+  };
+  const first = filters.findIndex((f) => CHAIN_SECTIONS.some(([m]) => m === f.module));
+  const rest = filters.filter((f) => !CHAIN_SECTIONS.some(([m]) => m === f.module));
+  return [...rest.slice(0, first), chain, ...rest.slice(first)];
+}
+
 /** The demo filters whose module is built, and the names of those that are not. */
-export function availableDemoFilters(isBuilt = (m: string) => existsSync(modulePath(m))) {
+export function availableDemoFilters(isBuilt = (m: string) => existsSync(modulePath(m)), plan: DemoFilter[] = DEMO_FILTERS) {
   return {
-    filters: DEMO_FILTERS.filter((f) => isBuilt(f.module)),
-    missing: DEMO_FILTERS.filter((f) => !isBuilt(f.module)).map((f) => f.module),
+    filters: plan.filter((f) => isBuilt(f.module)),
+    missing: plan.filter((f) => !isBuilt(f.module)).map((f) => f.module),
   };
 }
 
@@ -120,10 +140,10 @@ function echo(name: string): Responder {
   });
 }
 
-/** The committed envoy-config/demo.yaml: fixed ports, module paths relative to the repository root. */
-export function demoBootstrap(): YamlValue {
+/** The committed envoy-config/demo.yaml (or chain.yaml): fixed ports, module paths relative to the repository root. */
+export function demoBootstrap(plan: DemoFilter[] = DEMO_FILTERS): YamlValue {
   return bootstrap({
-    filters: DEMO_FILTERS.map((f) => ({ ...f, module: `build/${f.module}.wasm` })),
+    filters: plan.map((f) => ({ ...f, module: `build/${f.module}.wasm` })),
     clusters: Object.fromEntries(Object.entries(DEMO_UPSTREAM_PORTS).map(([n, port]) => [n, { port }])),
     routes: DEMO_ROUTES,
     listenerPort: DEMO_PORT,
@@ -163,9 +183,9 @@ export async function checkTry(url: string, t: DemoTry): Promise<{ ok: boolean; 
 
 export interface Demo { stack: Stack; url: string; adminUrl: string; filters: DemoFilter[]; missing: string[]; stop(): Promise<void> }
 
-/** Starts the demo upstreams and Envoy with every built demo filter. */
-export async function startDemo(o: { port?: number; adminPort?: number; concurrency?: number } = {}): Promise<Demo> {
-  const { filters, missing } = availableDemoFilters();
+/** Starts the demo upstreams and Envoy with every built demo filter (`chain`: the chain module in the three filters' place). */
+export async function startDemo(o: { port?: number; adminPort?: number; concurrency?: number; chain?: boolean } = {}): Promise<Demo> {
+  const { filters, missing } = availableDemoFilters(undefined, o.chain ? chainDemoFilters() : DEMO_FILTERS);
   const stack = await startStack({
     upstreams: demoUpstreams,
     filters,
@@ -187,5 +207,19 @@ export function renderDemoYaml(): string {
     "#   envoy -c envoy-config/demo.yaml --concurrency 2",
     "# (`npm start` does all of that, with its own echoing upstreams.)",
     toYaml(demoBootstrap()),
+  ].join("\n");
+}
+
+/** envoy-config/chain.yaml's text: the demo with the chain module. */
+export function renderChainYaml(): string {
+  return [
+    "# The npm start demo with the chain module: trace-id → tagging → rate-limit in ONE Wasm filter",
+    "# (build/chain.wasm, root_id \"chain\", a configuration section per filter), then the examples.",
+    "# Generated from src/envoy/demo.ts by `npm run envoy:demo-config`: edit the plan there, not this file.",
+    "# Run from the repository root after `npm run build`, with upstreams listening on",
+    `# 127.0.0.1:${DEMO_UPSTREAM_PORTS.stable} (stable), :${DEMO_UPSTREAM_PORTS.gray} (gray) and :${DEMO_UPSTREAM_PORTS.auth} (auth):`,
+    "#   envoy -c envoy-config/chain.yaml --concurrency 2",
+    "# (`npm start -- --chain` does all of that, with its own echoing upstreams.)",
+    toYaml(demoBootstrap(chainDemoFilters())),
   ].join("\n");
 }

@@ -12,4 +12,4 @@ export { startEnvoy, expectEnvoyToFail, EnvoyStartError, errorLines, type Envoy,
 export { startUpstream, type Upstream, type RecordedRequest, type Responder, type UpstreamResponse } from "./upstream.js";
 export { request, type ClientResponse, type RequestInit } from "./http.js";
 export { startStack, type Stack, type StackOptions } from "./stack.js";
-export { DEMO_FILTERS, DEMO_ROUTES, DEMO_PORT, DEMO_ADMIN_PORT, availableDemoFilters, demoBootstrap, renderDemoYaml, curlLine, checkTry, startDemo, type Demo, type DemoFilter, type DemoTry } from "./demo.js";
+export { DEMO_FILTERS, DEMO_ROUTES, DEMO_PORT, DEMO_ADMIN_PORT, availableDemoFilters, chainDemoFilters, demoBootstrap, renderDemoYaml, renderChainYaml, curlLine, checkTry, startDemo, type Demo, type DemoFilter, type DemoTry } from "./demo.js";

@@ -52,10 +52,11 @@ test("a local response is answered by the proxy; the upstream never sees the req
   }
 });
 
-test("the npm start demo without Envoy: every built demo filter does what the demo promises", async () => {
-  const demo = await startDevDemo({ port: 0, concurrency: 2 });
+for (const chain of [false, true]) test(`the npm start demo without Envoy${chain ? " (--chain: the chain module)" : ""}: every built demo filter does what the demo promises`, async () => {
+  const demo = await startDevDemo({ port: 0, concurrency: 2, chain });
   try {
     assert.ok(demo.filters.filters.length >= 1);
+    assert.equal(demo.filters.filters.some((f) => f.module === "chain"), chain);
     for (const f of demo.filters.filters) {
       for (const t of f.tries) {
         const r = await checkTry(demo.proxy.url, t);
