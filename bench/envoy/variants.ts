@@ -44,6 +44,9 @@ const rateLimit: WasmFilter = {
 };
 /** A filter built with every callback exported (bench/envoy/wasm/<module>-every-export.ts): how the filters were built before. */
 const everyExport = (f: WasmFilter): WasmFilter => ({ ...f, module: benchModule(`${f.module}-every-export`), rootId: f.module.replace(/-/g, "_") });
+/** The chain module (build/chain.wasm) with these filters' configurations as its sections: one VM, one filter slot. */
+const chainModule = (trace: WasmFilter, tag: WasmFilter, limit: WasmFilter): WasmFilter =>
+  ({ module: "chain", config: { traceId: trace.config, tagging: tag.config, rateLimit: limit.config } });
 const addHeader: WasmFilter = { module: "add-header", config: "bench" };
 /** The same filter exporting every callback (bench/envoy/wasm/): what the floor was before filters chose their exports. */
 const addHeaderEveryExport = everyExport(addHeader);
@@ -100,6 +103,7 @@ export const VARIANTS: Variant[] = [
   { id: "wasm-rate-limit", label: "rate-limit, 1 keyed rule (Wasm)", kind: "wasm", filters: [rateLimit] },
   { id: "native-rate-limit", label: "local_ratelimit, 1 keyed descriptor (native)", kind: "native", filters: [localRateLimit], equivalentOf: "wasm-rate-limit" },
   { id: "wasm-chain", label: "chain trace-id + rate-limit + tagging (Wasm)", kind: "wasm", filters: [traceId, rateLimit, tagging] },
+  { id: "wasm-chain-module", label: "chain module: trace-id → tagging → rate-limit in one Wasm filter", kind: "wasm", filters: [chainModule(traceId, tagging, rateLimit)], equivalentOf: "wasm-chain" },
   { id: "wasm-chain-every-export", label: "chain of the three Wasm filters, every callback exported (before)", kind: "wasm", filters: [traceId, rateLimit, tagging].map(everyExport), equivalentOf: "wasm-chain" },
   { id: "lua-native-chain", label: "chain Lua trace-id + local_ratelimit + Lua tagging", kind: "lua", filters: [lua("trace-id"), localRateLimit, lua("tagging")], equivalentOf: "wasm-chain" },
 ];
