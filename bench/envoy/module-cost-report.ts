@@ -62,6 +62,20 @@ export function fixedTable(rows: ModuleSummary[], s: ModuleCostSettings): string
   return lines.join("\n");
 }
 
+/** What each module is made of: is one section, function or data segment most of it? */
+export function makeupTable(rows: ModuleSummary[]): string {
+  const head = ["module", "bytes", "code section", "data section", "everything else", "largest function, bytes", "data segments (largest, bytes)", "exports", "custom sections"];
+  const lines = [`| ${head.join(" | ")} |`, `|---|${head.slice(1).map(() => "---:").join("|")}|`];
+  for (const r of rows.filter((x) => x.shape)) {
+    const sh = r.shape!;
+    const pct = (n: number) => `${fx(n / 1024)} KiB (${fx((100 * n) / sh.bytes, 0)} %)`;
+    const code = sh.sections.code ?? 0, data = sh.sections.data ?? 0;
+    const custom = Object.keys(sh.sections).filter((k) => k.startsWith("custom:"));
+    lines.push(`| ${r.id} | ${sh.bytes.toLocaleString("en")} | ${pct(code)} | ${pct(data)} | ${pct(sh.bytes - code - data)} | ${sh.largestFunctionBytes.toLocaleString("en")} | ${sh.dataSegments} (${sh.largestDataSegmentBytes.toLocaleString("en")}) | ${sh.exports.length} | ${custom.length ? custom.map((c) => c.slice(7)).join(", ") : "none"} |`);
+  }
+  return lines.join("\n");
+}
+
 /** One VM's memory, split (added over no filter; medians over rounds, KiB). */
 export function perVmTable(rows: ModuleSummary[]): string {
   const head = ["module", "per-VM KiB, added", "linear memory, resident (of its size)", "JIT code", "malloc'd, live", "the rest (V8's heap pages for the VM's isolate, stacks …)"];
@@ -109,7 +123,7 @@ export function moduleChart(rows: ModuleSummary[], s: ModuleCostSettings, subtit
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="10" y="18" font-size="14" font-weight="bold">What module size costs: V8 compile time and memory per VM, against module size</text>`,
     `<text x="10" y="34">${esc(subtitle)}</text>`,
-    `<text x="10" y="50">dot: median; whisker: min–max (Node: over compiles; Envoy: over rounds). Modules: ${mods.map((r) => `${r.id} ${fx(kib(r.shape!.bytes))} KiB`).join(", ")}.</text>`];
+    `<text x="10" y="50">dot: median; whisker: min–max (Node: over compiles; Envoy: over rounds). Per VM = (RSS@${s.concurrency[1]} − RSS@${lo}) / ${s.concurrency[1] - lo}, minus the same with no filter.</text>`];
   panels.forEach((p, j) => {
     const x0 = left0 + j * (panelW + gapW), y0 = top, yBottom = top + panelH;
     const all = mods.flatMap((r) => p.series.map((se) => val(se.y(r)).max)).filter(Number.isFinite);

@@ -61,6 +61,9 @@ export interface ModuleShape {
   /** Initial linear memory, 64 KiB pages. */
   memoryPages: number;
   dataSegments: number;
+  /** The largest function body and the largest data segment, bytes: is one of them most of the module? */
+  largestFunctionBytes: number;
+  largestDataSegmentBytes: number;
   /** Bytes per section (custom sections as "custom:<name>"), headers included. */
   sections: Record<string, number>;
 }
@@ -77,7 +80,14 @@ export function moduleShape(file: string): ModuleShape {
     do { x = b[p++]; r += (x & 0x7f) * 2 ** shift; shift += 7; } while (x & 0x80 && shift < 35);
     return r;
   };
-  const shape: ModuleShape = { file, bytes: b.length, sha256: createHash("sha256").update(b).digest("hex").slice(0, 12), functions: 0, importedFunctions: 0, exports: [], memoryPages: 0, dataSegments: 0, sections: {} };
+  const shape: ModuleShape = { file, bytes: b.length, sha256: createHash("sha256").update(b).digest("hex").slice(0, 12), functions: 0, importedFunctions: 0, exports: [], memoryPages: 0, dataSegments: 0, largestFunctionBytes: 0, largestDataSegmentBytes: 0, sections: {} };
+  /** An offset expression: (i32.const N | global.get I) end. */
+  const skipConstExpr = () => {
+    const op = b[p++];
+    if (op !== 0x41 && op !== 0x23) throw new Error(`${file}: unexpected data segment offset opcode 0x${op.toString(16)}`);
+    leb(); // N or I: the LEB's bytes either way
+    if (b[p++] !== 0x0b) throw new Error(`${file}: data segment offset expression without end`);
+  };
   while (p < b.length) {
     const start = p;
     const id = b[p++];
@@ -86,8 +96,20 @@ export function moduleShape(file: string): ModuleShape {
     let name = SECTION_NAMES[id] ?? `unknown-${id}`;
     if (id === 0) { const n = leb(); name = `custom:${b.subarray(p, p + n).toString("utf8")}`; }
     else if (id === 5) { leb(); const flags = leb(); void flags; shape.memoryPages = leb(); }
-    else if (id === 10) shape.functions = leb();
-    else if (id === 11) shape.dataSegments = leb();
+    else if (id === 10) {
+      shape.functions = leb();
+      for (let i = 0; i < shape.functions; i++) { const n = leb(); shape.largestFunctionBytes = Math.max(shape.largestFunctionBytes, n); p += n; }
+    } else if (id === 11) {
+      shape.dataSegments = leb();
+      for (let i = 0; i < shape.dataSegments; i++) {
+        const kind = leb();
+        if (kind === 2) leb(); // memory index
+        if (kind !== 1) skipConstExpr(); // active: offset expression
+        const n = leb();
+        shape.largestDataSegmentBytes = Math.max(shape.largestDataSegmentBytes, n);
+        p += n;
+      }
+    }
     shape.sections[name] = (shape.sections[name] ?? 0) + (body + len - start);
     p = body + len;
   }

@@ -5,10 +5,11 @@
 //   npm run bench:modules                          3 interleaved rounds (~3 min)
 //   npm run bench:modules -- --rounds 5 --compile-runs 25
 //   npm run bench:modules -- --only add-header,chain --rounds 1
+//   npm run bench:modules -- --render bench/results/module-cost.json   re-render its table and chart
 // A full run writes bench/results/module-cost.{json,md,svg}; fewer rounds or modules than the full
 // run write the same names with ".partial" before the extension (gitignored).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,7 +18,7 @@ import { build } from "../../scripts/build.mjs";
 import { envoyInstall, modulePath, projectRoot } from "../../src/envoy/index.js";
 import { machine } from "./bench.js";
 import { DEFAULTS, MODULE_VARIANTS, measureModuleCost, type ModuleCostData, type ModuleCostSettings } from "./module-cost-run.js";
-import { fitLines, fixedTable, moduleChart, moduleTable, perVmTable } from "./module-cost-report.js";
+import { fitLines, fixedTable, makeupTable, moduleChart, moduleTable, perVmTable } from "./module-cost-report.js";
 
 export const METHOD = "Module shape from the module's sections (functions = the code section's count). "
   + "Node: `new WebAssembly.Module(bytes)` in a child `node` per set of V8 flags, every compile on bytes of its own (V8 caches modules by their bytes), median of the runs; "
@@ -55,6 +56,8 @@ export function renderMarkdown(r: Omit<ModuleCostReport, "markdown" | "files">):
     fixedTable(d.summary, s), "",
     `One VM, split (per added worker at --concurrency ${hi}, added over no filter, median over rounds; the parts are medians too, so they need not add up exactly):`, "",
     perVmTable(d.summary), "",
+    "What the modules are made of (sections with their headers):", "",
+    makeupTable(d.summary), "",
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel}; Node ${m.node}; ${m.envoy}. Load average ${m.loadavgAtStart} at start, ${m.loadavgAtEnd} at the end (shared machine). Commit ${r.commit}.`,
   ].join("\n");
 }
@@ -87,22 +90,42 @@ export async function moduleCost(o: ModuleCostOptions): Promise<ModuleCostReport
   const sfx = o.partial ? ".partial" : "";
   const files = { json: join(o.outDir, `${base}${sfx}.json`), markdown: join(o.outDir, `${base}${sfx}.md`), chart: join(o.outDir, `${base}${sfx}.svg`) };
   const report: ModuleCostReport = { benchmark: "bench:modules", date: new Date().toISOString(), commit: commit(), machine: m, method: METHOD, data, files, markdown: "" };
+  writeFiles(report);
+  return report;
+}
+
+/** Writes the report's three files (the JSON with paths relative to the project). */
+function writeFiles(report: ModuleCostReport): void {
+  const { files, data, machine: m } = report;
   report.markdown = renderMarkdown(report);
   const rel = (f: string) => relative(projectRoot, f);
   writeFileSync(files.json, JSON.stringify({ ...report, files: Object.fromEntries(Object.entries(files).map(([k, v]) => [k, rel(v)])), markdown: undefined }, null, 2) + "\n");
   writeFileSync(files.markdown, report.markdown + "\n");
   const subtitle = `${m.cpu}, ${m.cores} cores (shared); Envoy 1.40, Node ${m.node}; ${data.roundsRun} round(s); ${report.date.slice(0, 10)}`;
-  writeFileSync(files.chart, moduleChart(data.summary, settings, subtitle) + "\n");
+  writeFileSync(files.chart, moduleChart(data.summary, data.settings, subtitle) + "\n");
+}
+
+/** Re-renders the Markdown and the chart of a written report from its JSON (same data, no measuring). */
+export function rerenderModuleCost(jsonPath: string): ModuleCostReport {
+  const report = JSON.parse(readFileSync(jsonPath, "utf8")) as ModuleCostReport;
+  report.files = Object.fromEntries(Object.entries(report.files).map(([k, v]) => [k, join(projectRoot, v)])) as ModuleCostReport["files"];
+  writeFiles(report);
   return report;
 }
 
 function usage(msg: string): never {
-  console.error(`bench:modules: ${msg}\nusage: npm run bench:modules -- [--rounds N] [--compile-runs N] [--requests N] [--only id,id]\nmodule ids: ${MODULE_VARIANTS.filter((v) => v.filter).map((v) => v.id).join(", ")}`);
+  console.error(`bench:modules: ${msg}\nusage: npm run bench:modules -- [--rounds N] [--compile-runs N] [--requests N] [--only id,id] | --render <report.json>\nmodule ids: ${MODULE_VARIANTS.filter((v) => v.filter).map((v) => v.id).join(", ")}`);
   process.exit(2);
 }
 
 async function main() {
   const args = process.argv.slice(2);
+  if (args[0] === "--render") {
+    if (!args[1]) usage("--render needs the report's JSON file");
+    const r = rerenderModuleCost(args[1]);
+    console.log(`${r.markdown}\n\nwrote ${[r.files.markdown, r.files.chart].map((f) => relative(projectRoot, f)).join(", ")}`);
+    return;
+  }
   const settings: Partial<ModuleCostSettings> = {};
   let only: string[] | undefined;
   const int = (a: string | undefined, name: string) => {

@@ -21,6 +21,8 @@ describe("bench:modules pieces", () => {
     assert.ok(s.exports.includes("_initialize") && s.exports.includes("memory"), s.exports.join(", "));
     assert.ok(s.memoryPages >= 1);
     assert.ok((s.sections.code ?? 0) > 0 && (s.sections.data ?? 0) > 0);
+    assert.ok(s.largestFunctionBytes > 0 && s.largestFunctionBytes < s.sections.code);
+    assert.ok(s.dataSegments > 0 && s.largestDataSegmentBytes > 0 && s.largestDataSegmentBytes < s.sections.data);
     assert.equal(Object.values(s.sections).reduce((a, b) => a + b, 0), s.bytes - 8, "sections + 8-byte header = the file");
   });
 
