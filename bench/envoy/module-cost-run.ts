@@ -9,9 +9,9 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, isAbsolute, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { modulePath, request, startEnvoy, type Envoy, type WasmFilter } from "../../src/envoy/index.js";
+import { modulePath, projectRoot, request, startEnvoy, type Envoy, type WasmFilter } from "../../src/envoy/index.js";
 import { linearMemories, memoryBreakdown, type MemoryBreakdown } from "./proc.js";
 import { roundOrder } from "./run.js";
 import { spread, type Spread } from "./summary.js";
@@ -50,6 +50,7 @@ export const MODULE_VARIANTS: ModuleVariant[] = [
 // The module's shape.
 
 export interface ModuleShape {
+  /** As given (measureModuleCost gives it relative to the project). */
   file: string;
   bytes: number;
   /** First 12 hex digits of the module's SHA-256: which build was measured. */
@@ -72,7 +73,7 @@ const SECTION_NAMES = ["custom", "type", "import", "function", "table", "memory"
 
 /** Reads a module's sections (a small reader: ids, sizes, the counts that matter); validates it with V8 too. */
 export function moduleShape(file: string): ModuleShape {
-  const b = readFileSync(file);
+  const b = readFileSync(isAbsolute(file) ? file : join(projectRoot, file));
   if (b.readUInt32LE(0) !== 0x6d736100 || b.readUInt32LE(4) !== 1) throw new Error(`${file}: not a Wasm module (version 1)`);
   let p = 8;
   const leb = () => {
@@ -137,10 +138,10 @@ export const COMPILE_MODES: CompileMode[] = [
 
 export interface CompileTimes { wallMs: number[]; cpuMs: number[] }
 
-/** Times `runs` synchronous compiles of each module in a child `node <flags>` (bounded by maxMsPerModule). */
+/** Times `runs` synchronous compiles of each module (a path absolute or relative to the project) in a child `node <flags>` (bounded by maxMsPerModule). */
 export function nodeCompileTimes(files: string[], mode: CompileMode, runs: number, maxMsPerModule = 10_000): Record<string, CompileTimes> {
   const args = [...mode.flags, join(here, "compile-time.mjs"), String(runs), String(maxMsPerModule), ...files];
-  const r = spawnSync(process.execPath, args, { encoding: "utf8", timeout: files.length * (maxMsPerModule + 30_000) });
+  const r = spawnSync(process.execPath, args, { cwd: projectRoot, encoding: "utf8", timeout: files.length * (maxMsPerModule + 30_000) });
   if (r.status !== 0) throw new Error(`node ${args.join(" ")} failed (${r.error?.message ?? `exit ${r.status}`}):\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split("\n").pop()!).modules;
 }
@@ -382,8 +383,9 @@ export async function measureModuleCost(run: ModuleCostRun): Promise<ModuleCostD
   const shapes: Record<string, ModuleShape> = {};
   for (const v of variants) {
     if (!v.filter) continue;
-    const file = modulePath(v.filter.module);
-    if (!existsSync(file)) throw new Error(`${file} not found: run \`npm run build\` first`);
+    const abs = modulePath(v.filter.module);
+    if (!existsSync(abs)) throw new Error(`${abs} not found: run \`npm run build\` first`);
+    const file = relative(projectRoot, abs); // the report names files relative to the project
     const sh = moduleShape(file);
     shapes[v.id] = sh;
     log(`[shape] ${basename(file)}: ${sh.bytes.toLocaleString("en")} bytes, ${sh.functions} functions, code ${sh.sections.code ?? 0} B, data ${sh.sections.data ?? 0} B, ${sh.exports.length} exports, ${sh.memoryPages} initial page(s)`);
