@@ -48,7 +48,7 @@ export const METHOD = "Envoy --concurrency 1 pinned (taskset) to one core; wrk, 
   + "open loop (vegeta, constant arrival rate): latency percentiles over every request. Rounds interleave the variants (each round starts one variant later); "
   + "ratios and added µs are taken against the no-filter Envoy of the same round, then summarised (median, min–max).";
 
-function machine(): Record<string, string | number> {
+export function machine(): Record<string, string | number> {
   const layout = coreLayout();
   return {
     cpu: cpuModel(), cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version,

@@ -80,3 +80,35 @@ export function linearMemories(pid: number): LinearMemory[] {
   flush();
   return out;
 }
+
+/** Where a process's resident memory is, by kind of mapping (bytes; from /proc/<pid>/smaps). */
+export interface MemoryBreakdown {
+  rssBytes: number;
+  /** Executable file mappings: the Envoy binary's code paged in (V8 is linked into it). */
+  binaryCodeBytes: number;
+  /** Anonymous executable mappings: JIT code (V8's compiled Wasm and wrappers). */
+  jitCodeBytes: number;
+  /** Anonymous writable mappings: malloc'd memory, V8 heaps, Wasm linear memories. */
+  anonWritableBytes: number;
+  /** Everything else: read-only file data, read-only anonymous pages, the vDSO. */
+  otherBytes: number;
+}
+
+export function memoryBreakdown(pid: number): MemoryBreakdown {
+  const out: MemoryBreakdown = { rssBytes: 0, binaryCodeBytes: 0, jitCodeBytes: 0, anonWritableBytes: 0, otherBytes: 0 };
+  let kind: Exclude<keyof MemoryBreakdown, "rssBytes"> = "otherBytes";
+  for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
+    const m = /^[0-9a-f]+-[0-9a-f]+ (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (m) {
+      const [perms, path] = [m[1], m[2]];
+      const file = path.startsWith("/");
+      kind = perms[2] === "x" ? (file ? "binaryCodeBytes" : path === "" ? "jitCodeBytes" : "otherBytes")
+        : !file && perms[1] === "w" ? "anonWritableBytes" : "otherBytes";
+    } else if (line.startsWith("Rss:")) {
+      const b = Number(line.split(/\s+/)[1]) * 1024;
+      out[kind] += b;
+      out.rssBytes += b;
+    }
+  }
+  return out;
+}

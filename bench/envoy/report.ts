@@ -10,7 +10,7 @@ const int = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString("e
 const mib = (b: number) => (Number.isFinite(b) && b ? (b / 2 ** 20).toFixed(0) : "–");
 const range = (s: Spread, f = f1) => `${f(s.median)} (${f(s.min)}–${f(s.max)})`;
 const signed = (v: number) => (Number.isFinite(v) ? `${v >= 0 ? "+" : ""}${v.toFixed(1)}` : "–");
-const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+export const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 export function cpuTable(rows: VariantSummary[], modes: Mode[]): string {
   const head = ["variant", "kind"];

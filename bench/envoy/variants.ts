@@ -27,9 +27,9 @@ export const ROUTES: RouteSpec[] = [
 ];
 
 // The Wasm filters, configured for the same work as their equivalents below.
-const traceId: WasmFilter = { module: "trace-id", config: {} };
+export const traceId: WasmFilter = { module: "trace-id", config: {} };
 /** One rule (the gray-release rule of the README), baggage off: rule + modulo + header + clear_route_cache. */
-const tagging: WasmFilter = {
+export const tagging: WasmFilter = {
   module: "tagging",
   config: {
     rules: [{ name: "uid-mod-100", tag: "gray", match: { source: "header", name: "user-id", operator: "modulo", divisor: 100, remainder: 20 } }],
@@ -38,16 +38,16 @@ const tagging: WasmFilter = {
   },
 };
 /** One keyed rule whose bucket never runs dry: every request reads and CAS-writes its key's bucket. */
-const rateLimit: WasmFilter = {
+export const rateLimit: WasmFilter = {
   module: "rate-limit",
   config: { rules: [{ name: "per-key", key: [{ source: "header", name: "x-api-key" }], tokens: 1_000_000_000, interval: "1s" }] },
 };
 /** A filter built with every callback exported (bench/envoy/wasm/<module>-every-export.ts): how the filters were built before. */
 const everyExport = (f: WasmFilter): WasmFilter => ({ ...f, module: benchModule(`${f.module}-every-export`), rootId: f.module.replace(/-/g, "_") });
 /** The chain module (build/chain.wasm) with these filters' configurations as its sections: one VM, one filter slot. */
-const chainModule = (trace: WasmFilter, tag: WasmFilter, limit: WasmFilter): WasmFilter =>
+export const chainModule = (trace: WasmFilter, tag: WasmFilter, limit: WasmFilter): WasmFilter =>
   ({ module: "chain", config: { traceId: trace.config, tagging: tag.config, rateLimit: limit.config } });
-const addHeader: WasmFilter = { module: "add-header", config: "bench" };
+export const addHeader: WasmFilter = { module: "add-header", config: "bench" };
 /** The same filter exporting every callback (bench/envoy/wasm/): what the floor was before filters chose their exports. */
 const addHeaderEveryExport = everyExport(addHeader);
 
