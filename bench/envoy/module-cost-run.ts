@@ -15,20 +15,12 @@ import { modulePath, projectRoot, request, startEnvoy, type Envoy, type WasmFilt
 import { linearMemories, memoryBreakdown, type MemoryBreakdown } from "./proc.js";
 import { roundOrder } from "./run.js";
 import { spread, type Spread } from "./summary.js";
-import { addHeader, BENCH_HCM, rateLimit, REQUEST_HEADERS, tagging, traceId } from "./variants.js";
+import { addHeader, BENCH_HCM, chainModule, rateLimit, REQUEST_HEADERS, tagging, traceId } from "./variants.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 
-/** The three filters in one module and one VM (assembly/filters/chain): one configuration section each. */
-export const chain: WasmFilter = {
-  module: "chain",
-  rootId: "chain",
-  config: {
-    traceId: {},
-    tagging: { defaultTag: "stable" },
-    rateLimit: { rules: [{ name: "k", key: [{ source: "header", name: "x-api-key" }], tokens: 100, interval: "1s" }] },
-  },
-};
+/** The three filters in one module and one VM (assembly/filters/chain): the bench's configurations as its sections. */
+export const chain: WasmFilter = chainModule(traceId, tagging, rateLimit);
 
 export interface ModuleVariant {
   id: string;
