@@ -6,8 +6,11 @@
 // once the tables have grown to the largest map seen.
 import * as imp from "./imports";
 import { OUT_PTR, OUT_LEN, receiveInto, receivedInPlace } from "./memory";
-import { RawName } from "./rawheaders";
-import { WasmResultValues } from "./types";
+import { RawName } from "./rawname";
+import { WasmResultValues, HeaderMapTypeValues } from "./types";
+
+/** The nameLen() of a line removed since the map was read (shared request lines only): no name matches it. */
+export const REMOVED_LINE: u32 = 0xffffffff;
 
 /** The lines of one header map, in the order the host keeps them (Envoy: pseudo-headers first). */
 export class HeaderLines {
@@ -19,17 +22,22 @@ export class HeaderLines {
   private landed: bool = false;
   // Per line: name offset, name length, value offset, value length (absolute addresses).
   private table: StaticArray<u32> = new StaticArray<u32>(64 * 4);
+  // Names and values this module wrote since the map was read (the shared request lines point into them).
+  private written: ArrayBuffer[] = [];
+
+  /** `shared`: requestLines()'s instance, kept loaded for the whole callback (release() leaves it). */
+  constructor(private readonly shared: bool = false) {}
 
   /** Reads the map (one host call). False when the host refused (map not available in this callback). */
   load(mapType: u32): bool {
-    this.release();
+    this.drop();
     store<u64>(OUT_PTR, 0);
     store<u64>(OUT_LEN, 0);
     receiveInto(changetype<usize>(this.land), <usize>this.land.byteLength);
     const ok = imp.proxy_get_header_map_pairs(mapType, OUT_PTR, OUT_LEN) == WasmResultValues.Ok;
     this.buf = load<usize>(OUT_PTR);
     this.landed = receivedInPlace(this.buf);
-    if (!ok) { this.release(); return false; }
+    if (!ok) { this.drop(); return false; }
     this.bufLen = load<usize>(OUT_LEN);
     // Larger than the landing area: it came from the heap; next time a map this size lands in place.
     if (!this.landed && <i32>this.bufLen > this.land.byteLength) this.land = new ArrayBuffer(<i32>this.bufLen);
@@ -39,7 +47,12 @@ export class HeaderLines {
 
   /** Frees the host's buffer when it is not the landing area (load() does it too). */
   release(): void {
+    if (!this.shared) this.drop();
+  }
+
+  private drop(): void {
     if (this.buf != 0 && !this.landed) heap.free(this.buf);
+    this.written.length = 0;
     this.buf = 0;
     this.landed = false;
     this.bufLen = 0;
@@ -75,6 +88,64 @@ export class HeaderLines {
   value(i: i32): string { return String.UTF8.decodeUnsafe(this.valuePtr(i), this.valueLen(i)); }
   name(i: i32): string { return String.UTF8.decodeUnsafe(this.namePtr(i), this.nameLen(i)); }
 
+  // ---- edits mirrored from the host's map, for the shared request lines (requestLines()). Line
+  // indices stay valid through them: a removed line stays in place, nameless (nameLen() reads
+  // REMOVED_LINE, so no name matches it), and a new line is appended.
+  /** Replace: the first line named so gets the value and later ones go; none: a line is appended. */
+  replace(namePtr: usize, nameLen: usize, valuePtr: usize, valueLen: usize): void {
+    const name = this.keep(namePtr, nameLen, true);
+    const value = this.keep(valuePtr, valueLen, false);
+    const first = this.findBytes(name, nameLen, 0);
+    if (first < 0) { this.append(name, nameLen, value, valueLen); return; }
+    unchecked(this.table[(first << 2) + 2] = <u32>value);
+    unchecked(this.table[(first << 2) + 3] = <u32>valueLen);
+    this.removeFrom(name, nameLen, first + 1);
+  }
+  remove(namePtr: usize, nameLen: usize): void {
+    this.removeFrom(this.keep(namePtr, nameLen, true), nameLen, 0);
+  }
+  add(namePtr: usize, nameLen: usize, valuePtr: usize, valueLen: usize): void {
+    this.append(this.keep(namePtr, nameLen, true), nameLen, this.keep(valuePtr, valueLen, false), valueLen);
+  }
+
+  /** A copy of the bytes that lives as long as this map's lines (names lower-cased, as Envoy keeps them). */
+  private keep(ptr: usize, len: usize, lower: bool): usize {
+    const b = new ArrayBuffer(<i32>len);
+    const p = changetype<usize>(b);
+    memory.copy(p, ptr, len);
+    if (lower) for (let i: usize = 0; i < len; i++) { const c = load<u8>(p + i); if (c >= 0x41 && c <= 0x5a) store<u8>(p + i, c | 0x20); }
+    this.written.push(b);
+    return p;
+  }
+  private findBytes(name: usize, len: usize, from: i32): i32 {
+    const t = this.table;
+    for (let i = from; i < this.count; i++) {
+      const at = i << 2;
+      if (unchecked(t[at + 1]) == <u32>len && memory.compare(<usize>unchecked(t[at]), name, len) == 0) return i;
+    }
+    return -1;
+  }
+  private removeFrom(name: usize, len: usize, from: i32): void {
+    for (let i = this.findBytes(name, len, from); i >= 0; i = this.findBytes(name, len, i + 1)) {
+      unchecked(this.table[(i << 2) + 1] = REMOVED_LINE);
+      unchecked(this.table[(i << 2) + 3] = 0);
+    }
+  }
+  private append(name: usize, nameLen: usize, value: usize, valueLen: usize): void {
+    if ((this.count + 1) * 4 > this.table.length) {
+      const grown = new StaticArray<u32>((this.count + 1) * 8);
+      memory.copy(changetype<usize>(grown), changetype<usize>(this.table), <usize>this.count << 4);
+      this.table = grown;
+    }
+    const at = this.count << 2;
+    const t = this.table;
+    unchecked(t[at] = <u32>name);
+    unchecked(t[at + 1] = <u32>nameLen);
+    unchecked(t[at + 2] = <u32>value);
+    unchecked(t[at + 3] = <u32>valueLen);
+    this.count++;
+  }
+
   /** Builds the line table; a malformed buffer (never sent by a correct host) reads as an empty map. */
   private index(): void {
     const base = this.buf, end = base + this.bufLen;
@@ -98,4 +169,44 @@ export class HeaderLines {
     }
     this.count = <i32>n;
   }
+}
+
+// ---------------------------------------------------------------- the request's lines, shared
+// Everything in a module that reads the request headers during one callback — a chain's members one
+// after another — shares one read of them: the first reader's proxy_get_header_map_pairs serves the
+// rest, and the SDK's own header writes (replace, remove, add) are applied to it as the host applies
+// them to its map, so a later member sees what an earlier one wrote. A new callback, a failed write,
+// setting the whole map, and anything that may hand the request elsewhere (continue, close, a local
+// response, another effective context) make the next reader ask the host again.
+
+/** The kinds of edit requestHeadersWritten() mirrors. */
+export const enum LineEdit { Replace, Remove, Add }
+
+const REQUEST = new HeaderLines(true);
+let callback: u32 = 1; // bumped as each callback starts
+let loadedIn: u32 = 0; // the callback REQUEST was read in (0: none)
+let loadedOk = false;
+
+/** A callback starts (the dispatcher's registry calls this): the shared request lines must be read anew. */
+export function newCallback(): void { callback++; }
+
+/** The request's header lines, read at most once per callback; null when the host refuses (no request headers here). */
+export function requestLines(): HeaderLines | null {
+  if (loadedIn != callback) {
+    loadedIn = callback;
+    loadedOk = REQUEST.load(<u32>HeaderMapTypeValues.RequestHeaders);
+  }
+  return loadedOk ? REQUEST : null;
+}
+
+/** The shared request lines are out of date: the next reader asks the host. */
+export function requestLinesStale(): void { loadedIn = 0; }
+
+/** A request header write the host answered with `status`: mirrored into the shared lines, or they are dropped. */
+export function requestHeadersWritten(edit: LineEdit, namePtr: usize, nameLen: usize, valuePtr: usize, valueLen: usize, status: u32): void {
+  if (loadedIn != callback || !loadedOk) return; // nothing read in this callback
+  if (status != WasmResultValues.Ok) { loadedIn = 0; return; }
+  if (edit == LineEdit.Replace) REQUEST.replace(namePtr, nameLen, valuePtr, valueLen);
+  else if (edit == LineEdit.Remove) REQUEST.remove(namePtr, nameLen);
+  else REQUEST.add(namePtr, nameLen, valuePtr, valueLen);
 }

@@ -3,7 +3,8 @@
 import * as imp from "./imports";
 import { OUT_PTR, OUT_LEN, OUT_EXTRA, SLOT_A, SLOT_B, SLOT_C, SLOT_D, takeString, takeBuffer } from "./memory";
 import { Headers, serializeHeaders, deserializeHeaders } from "./headers";
-import { WasmResultValues, LogLevelValues, MetricTypeValues } from "./types";
+import { WasmResultValues, LogLevelValues, MetricTypeValues, HeaderMapTypeValues } from "./types";
+import { requestHeadersWritten, requestLinesStale, LineEdit } from "./headerlines";
 
 let status: u32 = 0;
 /** Status of the latest wrapped host call (WasmResultValues). */
@@ -80,6 +81,7 @@ export function addHeader(mapType: u32, key: string, value: string): u32 {
   const k = SLOT_A.set(key);
   const v = SLOT_B.set(value);
   status = imp.proxy_add_header_map_value(mapType, k.ptr, k.len, v.ptr, v.len);
+  if (mapType == HeaderMapTypeValues.RequestHeaders) requestHeadersWritten(LineEdit.Add, k.ptr, k.len, v.ptr, v.len, status);
   return status;
 }
 
@@ -87,12 +89,14 @@ export function replaceHeader(mapType: u32, key: string, value: string): u32 {
   const k = SLOT_A.set(key);
   const v = SLOT_B.set(value);
   status = imp.proxy_replace_header_map_value(mapType, k.ptr, k.len, v.ptr, v.len);
+  if (mapType == HeaderMapTypeValues.RequestHeaders) requestHeadersWritten(LineEdit.Replace, k.ptr, k.len, v.ptr, v.len, status);
   return status;
 }
 
 export function removeHeader(mapType: u32, key: string): u32 {
   const k = SLOT_A.set(key);
   status = imp.proxy_remove_header_map_value(mapType, k.ptr, k.len);
+  if (mapType == HeaderMapTypeValues.RequestHeaders) requestHeadersWritten(LineEdit.Remove, k.ptr, k.len, 0, 0, status);
   return status;
 }
 
@@ -110,6 +114,7 @@ export function getHeaderPairs(mapType: u32): Headers {
 
 export function setHeaderPairs(mapType: u32, headers: Headers): u32 {
   const buf = serializeHeaders(headers);
+  if (mapType == HeaderMapTypeValues.RequestHeaders) requestLinesStale();
   status = imp.proxy_set_header_map_pairs(mapType, changetype<usize>(buf), buf.byteLength);
   return status;
 }
@@ -123,9 +128,10 @@ export function getHeaderMapSize(mapType: u32): i64 {
 
 // ---------------------------------------------------------------- stream control
 
-export function continueStream(streamType: u32): u32 { status = imp.proxy_continue_stream(streamType); return status; }
-export function closeStream(streamType: u32): u32 { status = imp.proxy_close_stream(streamType); return status; }
-export function setEffectiveContext(contextId: u32): u32 { status = imp.proxy_set_effective_context(contextId); return status; }
+// Each of these may hand the request to other filters or another stream: the shared request lines are re-read after it.
+export function continueStream(streamType: u32): u32 { requestLinesStale(); status = imp.proxy_continue_stream(streamType); return status; }
+export function closeStream(streamType: u32): u32 { requestLinesStale(); status = imp.proxy_close_stream(streamType); return status; }
+export function setEffectiveContext(contextId: u32): u32 { requestLinesStale(); status = imp.proxy_set_effective_context(contextId); return status; }
 export function done(): u32 { status = imp.proxy_done(); return status; }
 
 /** Status code and message of the current callout response or failure (proxy_get_status). */
@@ -146,6 +152,7 @@ export function getStatus(): HostStatus {
 export function sendLocalResponse(statusCode: u32, details: string, body: ArrayBuffer, headers: Headers, grpcStatus: i32 = -1): u32 {
   const d = SLOT_A.set(details);
   const h = serializeHeaders(headers);
+  requestLinesStale();
   status = imp.proxy_send_local_response(statusCode, d.ptr, d.len, changetype<usize>(body), body.byteLength,
     changetype<usize>(h), h.byteLength, grpcStatus);
   return status;

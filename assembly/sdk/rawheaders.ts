@@ -3,19 +3,11 @@
 // (RawValue, freed by release()) and written straight from caller memory.
 import * as imp from "./imports";
 import { OUT_PTR, OUT_LEN, OUT_EXTRA, receiveInto, receivedInPlace } from "./memory";
-import { WasmResultValues } from "./types";
+import { WasmResultValues, HeaderMapTypeValues } from "./types";
+import { RawName } from "./rawname";
+import { requestHeadersWritten, requestLinesStale, LineEdit } from "./headerlines";
 
-/** A header (or property, or foreign-function) name encoded once, at configure time. */
-export class RawName {
-  readonly bytes: ArrayBuffer;
-  readonly ptr: usize;
-  readonly len: usize;
-  constructor(public readonly name: string) {
-    this.bytes = String.UTF8.encode(name);
-    this.ptr = changetype<usize>(this.bytes);
-    this.len = <usize>this.bytes.byteLength;
-  }
-}
+export { RawName } from "./rawname";
 
 /** A value the host returned, still in the host-allocated buffer. Call release() once read. */
 export class RawValue {
@@ -74,12 +66,16 @@ export function getHeaderRaw(mapType: u32, name: RawName, out: RawValue): bool {
 
 /** Sets a header from `len` bytes at `ptr`, replacing any existing value. Returns the host status. */
 export function replaceHeaderRaw(mapType: u32, name: RawName, ptr: usize, len: usize): u32 {
-  return imp.proxy_replace_header_map_value(mapType, name.ptr, name.len, ptr, len);
+  const status = imp.proxy_replace_header_map_value(mapType, name.ptr, name.len, ptr, len);
+  if (mapType == HeaderMapTypeValues.RequestHeaders) requestHeadersWritten(LineEdit.Replace, name.ptr, name.len, ptr, len, status);
+  return status;
 }
 
 /** Removes a header (OK when absent). Returns the host status. */
 export function removeHeaderRaw(mapType: u32, name: RawName): u32 {
-  return imp.proxy_remove_header_map_value(mapType, name.ptr, name.len);
+  const status = imp.proxy_remove_header_map_value(mapType, name.ptr, name.len);
+  if (mapType == HeaderMapTypeValues.RequestHeaders) requestHeadersWritten(LineEdit.Remove, name.ptr, name.len, 0, 0, status);
+  return status;
 }
 
 /** Sets a stream property (Envoy keeps it as filter state `wasm.<name>`). Returns the host status. */
@@ -144,6 +140,7 @@ export function setSharedDataRaw(keyPtr: usize, keyLen: usize, valuePtr: usize, 
  */
 export function sendLocalResponseRaw(statusCode: u32, details: RawName, bodyPtr: usize, bodyLen: usize,
   headersPtr: usize, headersLen: usize, grpcStatus: i32 = -1): u32 {
+  requestLinesStale();
   return imp.proxy_send_local_response(statusCode, details.ptr, details.len, bodyPtr, bodyLen, headersPtr, headersLen, grpcStatus);
 }
 

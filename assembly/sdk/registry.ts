@@ -2,6 +2,7 @@
 import { RootContext, Context, BaseContext } from "./context";
 import { getPropertyString, log } from "./hostcalls";
 import { LogLevelValues } from "./types";
+import { newCallback } from "./headerlines";
 
 export type RootFactory = (context_id: u32) => RootContext;
 
@@ -62,6 +63,7 @@ export function createRoot(context_id: u32): RootContext {
 }
 
 export function createStream(context_id: u32, parent_id: u32): void {
+  newCallback();
   let root: RootContext;
   const cached = lastRoot;
   if (parent_id == lastRootId && cached !== null) root = cached;
@@ -78,6 +80,7 @@ export function createStream(context_id: u32, parent_id: u32): void {
 
 /** The stream context for `id`; a fresh default Context if the host names an unknown id (never a trap). */
 export function stream(id: u32): Context {
+  newCallback();
   const last = lastStream;
   if (id == lastId && last !== null) return last;
   let ctx: Context;
@@ -93,12 +96,14 @@ export function stream(id: u32): Context {
 
 /** The live stream context for `id`, or null; the stream being served is found without a map lookup. */
 export function findStream(id: u32): Context | null {
+  newCallback();
   const last = lastStream;
   if (id == lastId && last !== null) return last;
   return streams.has(id) ? streams.get(id) : null;
 }
 
 export function root(id: u32): RootContext {
+  newCallback();
   if (roots.has(id)) return roots.get(id);
   return createRoot(id);
 }

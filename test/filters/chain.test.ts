@@ -88,21 +88,31 @@ function throughModules(hosts: ProxyHost[], headers: Headers): Outcome {
   return { upstream: req, status: 200, client: resp, local: false };
 }
 
+/** Runs `requests` through the chain `h` and through the three modules configured with `sections`; they must agree. */
+async function sameAsModules(h: ProxyHost, sections: Record<string, unknown>, requests: Headers[]): Promise<Outcome[]> {
+  const modules: [string, string, string][] = [["traceId", "trace-id", "trace_id"], ["tagging", "tagging", "tagging"], ["rateLimit", "rate-limit", "rate_limit"]];
+  const hosts = [];
+  for (const [section, module, rootId] of modules) {
+    if (sections[section]) hosts.push(await ProxyHost.create({ wasm: `build/${module}.wasm`, rootId, pluginConfig: sections[section] }));
+  }
+  // Generated ids differ between runs: compare traceparent's and b3's trace id and flags, uuids by shape, the rest exactly.
+  const norm = (o: Outcome) => JSON.stringify(o, (k, v) => typeof v !== "string" ? v
+    : k === "traceparent" || k === "b3" ? v.replace(/-[0-9a-f]{16}-/, "-<span>-").replace(/^00-(?!4bf9|0af7)[0-9a-f]{32}/, "00-<new>")
+    : k === "x-request-id" || k === "x-trace-id" ? v.replace(/^[0-9a-f-]{32,36}$/, "<id>") : v);
+  const out: Outcome[] = [];
+  for (const [i, r] of requests.entries()) {
+    const a = throughChain(h, r);
+    const b = throughModules(hosts, r);
+    assert.equal(norm(a), norm(b), `request ${i}: ${JSON.stringify(r)}`);
+    out.push(a);
+  }
+  return out;
+}
+
 describe("chain: the three filters in one module", () => {
   test("each request comes out as through trace-id, tagging and rate-limit one after another", async () => {
     const h = await chain();
-    const hosts = [
-      await ProxyHost.create({ wasm: "build/trace-id.wasm", rootId: "trace_id", pluginConfig: TRACE }),
-      await ProxyHost.create({ wasm: "build/tagging.wasm", rootId: "tagging", pluginConfig: TAGGING }),
-      await ProxyHost.create({ wasm: "build/rate-limit.wasm", rootId: "rate_limit", pluginConfig: RATE }),
-    ];
-    for (const [i, r] of REQUESTS.entries()) {
-      const a = throughChain(h, r);
-      const b = throughModules(hosts, r);
-      // Generated span ids differ between runs: compare traceparent's trace id and flags, the rest exactly.
-      const norm = (o: Outcome) => JSON.stringify(o, (k, v) => (k === "traceparent" || k === "b3") && typeof v === "string" ? v.replace(/-[0-9a-f]{16}-/, "-<span>-") : v);
-      assert.equal(norm(a), norm(b), `request ${i}: ${JSON.stringify(r)}`);
-    }
+    await sameAsModules(h, SECTIONS, REQUESTS);
     const limited = throughChain(h, { "x-api-key": "k" });
     assert.equal(limited.status, 429);
     // The local reply passes back through tagging and trace-id, which ran before the limiter.
@@ -110,6 +120,38 @@ describe("chain: the three filters in one module", () => {
     assert.match(limited.client["x-trace-id"] ?? "", /^[0-9a-f]{32}$/);
   });
 
+  // The members share one read of the request headers per callback (sdk/headerlines.ts): what an
+  // earlier member wrote — replaced, removed, a repeated line made one — is what a later one reads.
+  test("a later filter reads what an earlier one wrote: rules on the lane tagging set, keys on the trace trace-id made", async () => {
+    const sections = {
+      traceId: { mode: "propagate", emit: ["w3c"], requestIdHeader: "x-request-id" },
+      tagging: { ...TAGGING, override: true },
+      rateLimit: {
+        rules: [
+          { name: "gray-lane", match: { source: "header", name: "x-mesh-tag", operator: "equals", value: "gray" }, tokens: 1, interval: "1h" },
+          { name: "per-trace", key: [{ source: "header", name: "traceparent" }], tokens: 1, interval: "1h" },
+          { name: "per-request-id", key: [{ source: "header", name: "x-request-id" }], tokens: 1, interval: "1h" },
+        ],
+      },
+    };
+    const bad = "00-00000000000000000000000000000000-0000000000000000-01"; // invalid: trace-id starts a new trace
+    const requests: Headers[] = [
+      { "x-beta": "1", "x-request-id": "a" },                  // gray: the lane rule's one token
+      { "x-beta": "1", "x-request-id": "b" },                  // gray again: 429
+      { "x-mesh-tag": "gray", "x-request-id": "c" },           // a client-chosen lane tagging overrides: stable, admitted
+      { "x-mesh-tag": "gray, gray", "x-request-id": "d" },
+      { traceparent: bad, "x-request-id": "e" },                // a new trace each time: per-trace never runs dry
+      { traceparent: bad, "x-request-id": "f" },
+      { traceparent: TP, "x-request-id": "g" },                 // a kept trace: its bucket …
+      { traceparent: TP, "x-request-id": "h" },                 // … is empty now
+      { traceparent: [TP, TP] as unknown as string, "x-request-id": "i" }, // two lines: restarted, one line
+      { "x-request-id": "" },                                    // regenerated ids: per-request-id never runs dry
+      { "x-request-id": "" },
+    ];
+    const h = await chain(sections);
+    const outcomes = await sameAsModules(h, sections, requests);
+    assert.deepEqual(outcomes.map((o) => o.status), [200, 429, 200, 200, 200, 200, 200, 429, 200, 200, 200]);
+  });
   test("the filters' work is all there: trace kept, lane decided and echoed, limits counted", async () => {
     const h = await chain();
     const o = throughChain(h, { traceparent: TP, "x-beta": "1", "x-api-key": "a" });

@@ -9,7 +9,7 @@
 import { getHeader, getPropertyBytes } from "../../sdk/hostcalls";
 import { HeaderMapTypeValues } from "../../sdk/types";
 import { RawName, RawValue, getHeaderRawInto, getPropertyRawInto } from "../../sdk/rawheaders";
-import { HeaderLines } from "../../sdk/headerlines";
+import { HeaderLines, requestLines } from "../../sdk/headerlines";
 
 /**
  * What a view caches: a value with its own slot. The matcher's Source (source.ts) is one; defined
@@ -69,7 +69,7 @@ export class RequestView {
   private cap: usize = 1024;
   private used: usize = 0;
   private readonly raw: RawValue = new RawValue();
-  private readonly lines: HeaderLines = new HeaderLines();
+  private lines: HeaderLines | null = null; // the module's shared request lines, once read in this request
   private linesState: i32 = 0; // 0: not read in this request; 1: read; -1: the host refused
   /** The value found by the latest fetch(): `len` bytes at `ptr` (valid until the next fetch). */
   ptr: usize = 0;
@@ -104,13 +104,16 @@ export class RequestView {
 
   /** Every request header line, read with one host call on first use in a request; null if the host refused. */
   headerLines(): HeaderLines | null {
-    if (this.linesState == 0) this.linesState = this.lines.load(HeaderMapTypeValues.RequestHeaders) ? 1 : -1;
+    if (this.linesState == 0) {
+      this.lines = requestLines(); // shared with the module's other readers in this callback
+      this.linesState = this.lines !== null ? 1 : -1;
+    }
     return this.linesState > 0 ? this.lines : null;
   }
 
-  /** Frees the host's header buffer (reset() does it too); cached values stay valid (they are copies). */
+  /** Lets go of the header lines (reset() does it too); cached values stay valid (they are copies). */
   release(): void {
-    if (this.linesState != 0) this.lines.release();
+    this.lines = null;
     this.linesState = 0;
   }
 

@@ -3,7 +3,7 @@
 // See README.md for the behaviour and every configuration field.
 import { RootContext, Context, FilterHeadersStatusValues, Counter, log, LogLevelValues } from "../../index";
 import { HeaderMapTypeValues } from "../../sdk/types";
-import { HeaderLines } from "../../sdk/headerlines";
+import { HeaderLines, requestLines } from "../../sdk/headerlines";
 import { RawName, replaceHeaderRaw, removeHeaderRaw, setPropertyRaw, callForeignRaw } from "../../sdk/rawheaders";
 import { Parse, TraceContext, FLAG_SAMPLED, FLAG_RANDOM } from "./trace";
 import { parseTraceparent, writeTraceparent, writeTraceId } from "./w3c";
@@ -27,7 +27,9 @@ const TS_OUT: usize = heap.alloc(MAX_LIST_BYTES);
 // Reused per request: the hot path allocates nothing but the stream context itself.
 const incoming = new TraceContext();
 const candidate = new TraceContext();
-const lines = new HeaderLines();
+const NO_LINES = new HeaderLines(); // read as no headers when the host refuses the map
+/** The request's lines for the request being served (the module's shared read: sdk/headerlines.ts). */
+let lines: HeaderLines = NO_LINES;
 const tsLines = new TracestateLines();
 const tsResult = new TracestateResult();
 
@@ -76,8 +78,9 @@ class TraceIdStream extends Context {
     const root = this.root;
     const s = root.settings;
     const ctx = incoming;
-    // Every header line in one host call; the watched ones are located in one pass.
-    lines.load(REQ);
+    // Every header line in one host call (shared with a chain's later members); the watched ones are located in one pass.
+    const shared = requestLines();
+    lines = shared !== null ? shared : NO_LINES;
     const found = root.found;
     found.scan(lines);
 
@@ -156,8 +159,6 @@ class TraceIdStream extends Context {
         if (s.needsRequestId) this.requestId = copyBytes(OUT, len);
       }
     }
-    lines.release();
-
     // 5. Expose to the access log.
     if (s.filterStateProperty !== null || s.envoyFilterStateKey !== null) this.exposeToLog(s, outSpan, outFlags);
     return FilterHeadersStatusValues.Continue;
