@@ -4,6 +4,7 @@
 import { GrpcStatus, LOG_LEVELS, type LogLevelName, Status } from "./abi.js";
 import { type BytesLike, type Pair, toBytes } from "./bytes.js";
 import { type CalloutHost, type GrpcReply, GrpcCall, HttpCall } from "./callouts.js";
+import { CallCounts } from "./call-counts.js";
 import { VirtualClock } from "./clock.js";
 import { builtinForeign, type ForeignCall, type ForeignFunction } from "./foreign.js";
 import type { HeaderMap } from "./header-map.js";
@@ -60,6 +61,8 @@ export interface ProxyHostOptions {
   metricsStore?: MetricsStore;
   /** Print plugin logs to stderr as they happen. */
   printLogs?: boolean;
+  /** Count every ABI crossing (host functions called, exports entered) in `callCounts`. */
+  countCalls?: boolean;
 }
 
 export interface LogEntry {
@@ -82,6 +85,8 @@ export class ProxyHost implements PluginHost<Vm>, StreamHost, CalloutHost {
   readonly store: SharedDataStore;
   readonly metricsStore: MetricsStore;
   readonly sharedData: SharedDataView;
+  /** ABI crossings of every VM, when created with `countCalls: true` (else null). */
+  readonly callCounts: CallCounts | null;
   readonly logs: LogEntry[] = [];
   readonly traps: TrapRecord[] = [];
   /** Callouts waiting for an answer (answered ones leave this list). */
@@ -116,6 +121,7 @@ export class ProxyHost implements PluginHost<Vm>, StreamHost, CalloutHost {
     this.clock = new VirtualClock(opts.now, opts.realTime);
     this.store = opts.sharedData ?? new SharedDataStore();
     this.metricsStore = opts.metricsStore ?? new MetricsStore();
+    this.callCounts = opts.countCalls ? new CallCounts() : null;
     this.vmId = opts.vmId ?? "";
     this.sharedData = new SharedDataView(this.store, this.vmId);
     const rootId = opts.rootId ?? "";

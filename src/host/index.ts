@@ -8,5 +8,6 @@ export { MetricsStore, type MetricValue } from "./metrics.js";
 export { type ForeignCall, type ForeignFunction, type ForeignContext } from "./foreign.js";
 export { type PropertyInit, type PropertyValue } from "./properties.js";
 export { WasmLoadError } from "./loader.js";
+export { CallCounts } from "./call-counts.js";
 export { Status, LOG_LEVELS, type LogLevelName, type AbiVersion } from "./abi.js";
 export { serializePairs, deserializePairs, encodeText, decodeBytes } from "./bytes.js";

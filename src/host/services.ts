@@ -3,6 +3,7 @@
 // (ProxyHost implements it) and a stream as `VmStream` (HttpStream implements it). This keeps the
 // imports one-way: state → host functions → VM → streams/callouts → ProxyHost.
 import type { Pair } from "./bytes.js";
+import type { CallCounts } from "./call-counts.js";
 import type { VirtualClock } from "./clock.js";
 import type { HeaderMap } from "./header-map.js";
 import type { MetricsStore } from "./metrics.js";
@@ -54,6 +55,8 @@ export interface PluginHost<V> {
   readonly clock: VirtualClock;
   readonly store: SharedDataStore;
   readonly metricsStore: MetricsStore;
+  /** ABI crossings are counted here when not null. */
+  readonly callCounts: CallCounts | null;
   readonly vmId: string;
   readonly pluginFacts: PluginFacts;
   readonly properties: Map<string, Uint8Array>;

@@ -63,14 +63,19 @@ export class Vm implements HostFunctionTarget<Vm> {
 
   /** The host functions for this VM, for an instance someone else creates (then call bind()). */
   imports(): WebAssembly.Imports {
-    return createImports(this, this.abi);
+    const imports = createImports(this, this.abi);
+    const counts = this.host.callCounts;
+    if (!counts) return imports;
+    return Object.fromEntries(Object.entries(imports).map(([ns, fns]) => [ns, counts.wrap(fns as Record<string, unknown>, counts.host)])) as WebAssembly.Imports;
   }
 
   /** Adopts an instance created with this VM's imports(). */
   bind(instance: WebAssembly.Instance): void {
     this.instance = instance;
-    this.fns = instance.exports as unknown as Exported;
-    this.memory.bind(instance.exports);
+    const counts = this.host.callCounts;
+    const exports = counts ? counts.wrap(instance.exports as Record<string, unknown>, counts.module) as WebAssembly.Exports : instance.exports;
+    this.fns = exports as unknown as Exported;
+    this.memory.bind(exports);
   }
 
   /**
