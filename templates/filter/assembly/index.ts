@@ -18,9 +18,11 @@ class ApiKeyRoot extends RootContext {
   allowed: Counter | null = null;
   denied: Counter | null = null;
 
-  onConfigure(size: usize): bool {
-    super.onConfigure(size);
-    const cfg = parseConfig(this.getConfiguration());
+  // configure(text) rather than onConfigure(size): the same code then also runs as a member of a
+  // chain (several filters in one module), which hands it its section of the configuration.
+  configure(configuration: string): bool {
+    super.configure(configuration);
+    const cfg = parseConfig(configuration);
     const header = cfg.headerName("header", "x-api-key");
     const keys = cfg.strList("keys");
     cfg.rejectUnknown();
