@@ -175,14 +175,7 @@ describe("Envoy on the chain Istio rendered, modules from Istio's fetcher", () =
     const built = envoyHttpFilters(wasmPlugins.chains[0], wasmPlugins.fetchedExtensionConfigs!, join(tmp, "ecds"));
     dropped = built.dropped;
     envoyFilters = built.filters as any[];
-    stack = await startStack({
-      node: { id: "router~10.0.0.1~istio-ingressgateway.istio-system~istio-system.svc.cluster.local", cluster: "istio-ingressgateway.istio-system" },
-      upstreams: ["stable", "gray"],
-      filters: [],
-      httpFilters: built.filters,
-      routes: [{ headers: { "x-mesh-tag": "gray" }, cluster: "gray" }, { cluster: "stable" }],
-      concurrency: 2,
-    });
+    stack = await gatewayEnvoy(built.filters);
   });
   after(() => stack?.stop());
 
@@ -215,15 +208,7 @@ describe("Envoy on the chain Istio rendered, modules from Istio's fetcher", () =
 describe("the chain module as one WasmPlugin: rendered, fetched and run by Envoy", () => {
   let stack: Stack;
   before(async () => {
-    const built = envoyHttpFilters(chainModule.chains[0], chainModule.fetchedExtensionConfigs!, join(tmp, "ecds-chain"));
-    stack = await startStack({
-      node: { id: "router~10.0.0.1~istio-ingressgateway.istio-system~istio-system.svc.cluster.local", cluster: "istio-ingressgateway.istio-system" },
-      upstreams: ["stable", "gray"],
-      filters: [],
-      httpFilters: built.filters,
-      routes: [{ headers: { "x-mesh-tag": "gray" }, cluster: "gray" }, { cluster: "stable" }],
-      concurrency: 2,
-    });
+    stack = await gatewayEnvoy(envoyHttpFilters(chainModule.chains[0], chainModule.fetchedExtensionConfigs!, join(tmp, "ecds-chain")).filters);
   });
   after(() => stack?.stop());
 
@@ -239,6 +224,18 @@ describe("the chain module as one WasmPlugin: rendered, fetched and run by Envoy
 
   gatewayScenarios(() => stack);
 });
+
+/** Envoy as the ingress gateway with the HTTP filters Istio rendered, routing on the lane. */
+function gatewayEnvoy(httpFilters: unknown[]): Promise<Stack> {
+  return startStack({
+    node: { id: "router~10.0.0.1~istio-ingressgateway.istio-system~istio-system.svc.cluster.local", cluster: "istio-ingressgateway.istio-system" },
+    upstreams: ["stable", "gray"],
+    filters: [],
+    httpFilters: httpFilters as any,
+    routes: [{ headers: { "x-mesh-tag": "gray" }, cluster: "gray" }, { cluster: "stable" }],
+    concurrency: 2,
+  });
+}
 
 /** What the gateway chain does, whether as three plugins or as the chain module. */
 function gatewayScenarios(stack: () => Stack) {
