@@ -287,7 +287,6 @@ function tooMany(n: i32, max: i32): string {
   return "at most " + max.toString() + " items, got " + n.toString();
 }
 
-/** `path.key`, or `path["…"]` (an escaped excerpt) when the key is long or has spaces, quotes or control characters. */
 /** `path.key`, or `path["…"]` (escaped, bounded) when the key is not a plain name; long paths are elided in the middle. */
 export function joinPath(path: string, key: string): string {
   let plain = key.length > 0 && key.length <= 64;

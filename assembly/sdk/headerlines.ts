@@ -9,6 +9,8 @@ import { OUT_PTR, OUT_LEN, receiveInto, receivedInPlace } from "./memory";
 import { RawName } from "./rawname";
 import { WasmResultValues, HeaderMapTypeValues } from "./types";
 
+const CHUNK_BYTES: usize = 1024;
+
 /** The nameLen() of a line removed since the map was read (shared request lines only): no name matches it. */
 export const REMOVED_LINE: u32 = 0xffffffff;
 
@@ -22,8 +24,11 @@ export class HeaderLines {
   private landed: bool = false;
   // Per line: name offset, name length, value offset, value length (absolute addresses).
   private table: StaticArray<u32> = new StaticArray<u32>(64 * 4);
-  // Names and values this module wrote since the map was read (the shared request lines point into them).
-  private written: ArrayBuffer[] = [];
+  // Names and values this module wrote since the map was read (mirrored lines point into them), in
+  // chunks kept from read to read: a mirrored write allocates nothing once they have grown.
+  private chunks: ArrayBuffer[] = [];
+  private chunk: i32 = 0;
+  private chunkUsed: usize = 0;
 
   /** `shared`: requestLines()'s instance, kept loaded for the whole callback (release() leaves it). */
   constructor(private readonly shared: bool = false) {}
@@ -52,7 +57,8 @@ export class HeaderLines {
 
   private drop(): void {
     if (this.buf != 0 && !this.landed) heap.free(this.buf);
-    this.written.length = 0;
+    this.chunk = 0;
+    this.chunkUsed = 0;
     this.buf = 0;
     this.landed = false;
     this.bufLen = 0;
@@ -63,15 +69,7 @@ export class HeaderLines {
   get size(): i32 { return this.count; }
 
   /** Index of the first line named `name` at or after `from`, or -1. Names in Envoy's maps are lower case. */
-  find(name: RawName, from: i32 = 0): i32 {
-    const t = this.table;
-    const n = <u32>name.len;
-    for (let i = from; i < this.count; i++) {
-      const at = i << 2;
-      if (unchecked(t[at + 1]) == n && memory.compare(<usize>unchecked(t[at]), name.ptr, n) == 0) return i;
-    }
-    return -1;
-  }
+  find(name: RawName, from: i32 = 0): i32 { return this.findBytes(name.ptr, name.len, from); }
 
   /** How many lines are named `name`. */
   countOf(name: RawName): i32 {
@@ -110,11 +108,16 @@ export class HeaderLines {
 
   /** A copy of the bytes that lives as long as this map's lines (names lower-cased, as Envoy keeps them). */
   private keep(ptr: usize, len: usize, lower: bool): usize {
-    const b = new ArrayBuffer(<i32>len);
-    const p = changetype<usize>(b);
+    const chunks = this.chunks;
+    while (this.chunk < chunks.length && <usize>unchecked(chunks[this.chunk]).byteLength - this.chunkUsed < len) {
+      this.chunk++;
+      this.chunkUsed = 0;
+    }
+    if (this.chunk == chunks.length) chunks.push(new ArrayBuffer(<i32>max<usize>(CHUNK_BYTES, len)));
+    const p = changetype<usize>(unchecked(chunks[this.chunk])) + this.chunkUsed;
+    this.chunkUsed += len;
     memory.copy(p, ptr, len);
     if (lower) for (let i: usize = 0; i < len; i++) { const c = load<u8>(p + i); if (c >= 0x41 && c <= 0x5a) store<u8>(p + i, c | 0x20); }
-    this.written.push(b);
     return p;
   }
   private findBytes(name: usize, len: usize, from: i32): i32 {
