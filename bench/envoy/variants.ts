@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { luaFilter, type HttpFilter, type NativeFilter, type RouteSpec, type WasmFilter } from "../../src/envoy/index.js";
+import { CHAIN_MODULE, chainConfig, luaFilter, type HttpFilter, type NativeFilter, type RouteSpec, type WasmFilter } from "../../src/envoy/index.js";
 import { peerModule, type PeerName } from "./peers.js";
 import { benchModule } from "./wasm-modules.js";
 
@@ -45,8 +45,8 @@ export const rateLimit: WasmFilter = {
 /** A filter built with every callback exported (bench/envoy/wasm/<module>-every-export.ts): how the filters were built before. */
 const everyExport = (f: WasmFilter): WasmFilter => ({ ...f, module: benchModule(`${f.module}-every-export`), rootId: f.module.replace(/-/g, "_") });
 /** The chain module (build/chain.wasm) with these filters' configurations as its sections: one VM, one filter slot. */
-export const chainModule = (trace: WasmFilter, tag: WasmFilter, limit: WasmFilter): WasmFilter =>
-  ({ module: "chain", config: { traceId: trace.config, tagging: tag.config, rateLimit: limit.config } });
+export const chainModule = (...filters: WasmFilter[]): WasmFilter =>
+  ({ module: CHAIN_MODULE, config: chainConfig((m) => filters.find((f) => f.module === m)!.config) });
 export const addHeader: WasmFilter = { module: "add-header", config: "bench" };
 /** The same filter exporting every callback (bench/envoy/wasm/): what the floor was before filters chose their exports. */
 const addHeaderEveryExport = everyExport(addHeader);

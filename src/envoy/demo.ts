@@ -3,6 +3,7 @@
 // and checked once at start. envoy-config/demo.yaml is rendered from the same plan.
 import { existsSync } from "node:fs";
 import { bootstrap, modulePath, type RouteSpec, type WasmFilter } from "./bootstrap.js";
+import { CHAIN_MEMBERS, CHAIN_MODULE, chainConfig } from "./chain-module.js";
 import { request } from "./http.js";
 import { startStack, type Stack } from "./stack.js";
 import type { Responder } from "./upstream.js";
@@ -95,23 +96,21 @@ export const DEMO_FILTERS: DemoFilter[] = [
   },
 ];
 
-/** The chain module's members: demo module → its section in the chain's configuration (chain order). */
-const CHAIN_SECTIONS: [string, string][] = [["trace-id", "traceId"], ["tagging", "tagging"], ["rate-limit", "rateLimit"]];
-
 /**
  * The demo with the chain module (build/chain.wasm) in the place of trace-id, tagging and rate-limit:
  * their configurations become its sections, their tries are its tries (`npm start -- --chain`).
  */
 export function chainDemoFilters(filters: DemoFilter[] = DEMO_FILTERS): DemoFilter[] {
-  const members = CHAIN_SECTIONS.map(([m, section]) => ({ section, f: filters.find((f) => f.module === m)! }));
+  const isMember = (f: DemoFilter) => CHAIN_MEMBERS.some((m) => m.module === f.module);
+  const member = (module: string) => filters.find((f) => f.module === module)!;
   const chain: DemoFilter = {
-    module: "chain",
-    config: Object.fromEntries(members.map(({ section, f }) => [section, f.config])),
+    module: CHAIN_MODULE,
+    config: chainConfig((m) => member(m).config),
     about: "trace-id → tagging → rate-limit in one module and one VM: one filter slot, one Wasm floor per request",
-    tries: members.flatMap(({ f }) => f.tries),
+    tries: CHAIN_MEMBERS.flatMap((m) => member(m.module).tries),
   };
-  const first = filters.findIndex((f) => CHAIN_SECTIONS.some(([m]) => m === f.module));
-  const rest = filters.filter((f) => !CHAIN_SECTIONS.some(([m]) => m === f.module));
+  const first = filters.findIndex(isMember);
+  const rest = filters.filter((f) => !isMember(f));
   return [...rest.slice(0, first), chain, ...rest.slice(first)];
 }
 

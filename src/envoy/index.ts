@@ -13,3 +13,4 @@ export { startUpstream, type Upstream, type RecordedRequest, type Responder, typ
 export { request, type ClientResponse, type RequestInit } from "./http.js";
 export { startStack, type Stack, type StackOptions } from "./stack.js";
 export { DEMO_FILTERS, DEMO_ROUTES, DEMO_PORT, DEMO_ADMIN_PORT, availableDemoFilters, chainDemoFilters, demoBootstrap, renderDemoYaml, renderChainYaml, curlLine, checkTry, startDemo, type Demo, type DemoFilter, type DemoTry } from "./demo.js";
+export { CHAIN_MODULE, CHAIN_MEMBERS, chainConfig } from "./chain-module.js";

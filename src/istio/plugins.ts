@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { projectRoot } from "../envoy/binary.js";
+import { CHAIN_MODULE, chainConfig } from "../envoy/chain-module.js";
 
 export type Phase = "AUTHN" | "AUTHZ" | "STATS" | "UNSPECIFIED_PHASE";
 export type FailStrategy = "FAIL_OPEN" | "FAIL_CLOSE" | "FAIL_RELOAD";
@@ -104,9 +105,10 @@ export const CHAIN = ["trace-id", "tagging", "rate-limit"];
  */
 export function chainModulePlugin(o: PlanOptions = {}): PluginSpec {
   return {
-    name: "edge-chain", ...GATEWAY, module: "chain", pluginName: "chain",
+    name: "edge-chain", ...GATEWAY, module: CHAIN_MODULE, pluginName: "chain",
     phase: "AUTHN", priority: 1000, failStrategy: o.rateLimitFailStrategy ?? "FAIL_OPEN", config: "chain",
-    sections: { traceId: "trace-id", tagging: "tagging-gateway", rateLimit: "rate-limit" },
+    // Each section is the config file of that filter's gateway plugin above.
+    sections: chainConfig((m) => plugins(o).find((p) => p.module === m && p.selector)!.config) as Record<string, string>,
     about: [
       "The gateway chain as ONE plugin: the chain module runs trace-id → tagging → rate-limit in one",
       "Wasm VM per worker and one filter slot (a request pays the Wasm floor once, not three times),",
@@ -117,4 +119,4 @@ export function chainModulePlugin(o: PlanOptions = {}): PluginSpec {
 }
 
 /** Every module a manifest may point at: the three filters and the chain module. */
-export const MODULES = [...CHAIN, "chain"];
+export const MODULES = [...CHAIN, CHAIN_MODULE];

@@ -7,6 +7,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ProxyHost, type HttpStream } from "../../src/host/index.js";
 import { testRefusals } from "./lib/refusals.js";
+import { CHAIN_MEMBERS, defaultRootId } from "../../src/envoy/index.js";
 
 const CHAIN = "build/chain.wasm";
 const TRACE = { mode: "propagate", emit: ["w3c", "b3"], requestIdHeader: "x-request-id", echoTraceIdHeader: "x-trace-id" };
@@ -90,10 +91,9 @@ function throughModules(hosts: ProxyHost[], headers: Headers): Outcome {
 
 /** Runs `requests` through the chain `h` and through the three modules configured with `sections`; they must agree. */
 async function sameAsModules(h: ProxyHost, sections: Record<string, unknown>, requests: Headers[]): Promise<Outcome[]> {
-  const modules: [string, string, string][] = [["traceId", "trace-id", "trace_id"], ["tagging", "tagging", "tagging"], ["rateLimit", "rate-limit", "rate_limit"]];
   const hosts = [];
-  for (const [section, module, rootId] of modules) {
-    if (sections[section]) hosts.push(await ProxyHost.create({ wasm: `build/${module}.wasm`, rootId, pluginConfig: sections[section] }));
+  for (const { section, module } of CHAIN_MEMBERS) {
+    if (sections[section]) hosts.push(await ProxyHost.create({ wasm: `build/${module}.wasm`, rootId: defaultRootId(module), pluginConfig: sections[section] }));
   }
   // Generated ids differ between runs: compare traceparent's and b3's trace id and flags, uuids by shape, the rest exactly.
   const norm = (o: Outcome) => JSON.stringify(o, (k, v) => typeof v !== "string" ? v
